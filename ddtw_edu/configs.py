@@ -1,0 +1,148 @@
+"""The training configurations of Table I as dDTW building blocks (paper Sec. VII-A).
+
+CTC configurations (CTC-A, CTC-B, CTC-C) align the predictions with the
+extended label sequence Y^e = (blank, y_1, blank, ..., y_M, blank), of length
+2M + 1 with blanks at the even 0-based positions. Their steps are
+(1, 0), (1, 1), (1, 2); the weight of a step depends on the kind of cell it
+enters (blank or target), which makes the weights column-wise, shape (2M + 1, 3).
+
+SDTW configurations (SDTW-D, SDTW-E) align with Y directly; their weights are
+one per step. The -W variants lower the horizontal weight (step (1, 0) into a
+target) to 0.1.
+
+Deliberate reading of CTC-C: every blank step is blocked except the transit
+target -> blank -> target that separates two equal consecutive labels, which
+gets the (1, 1) weight 1.0 in and out (one frame on that blank).
+"""
+from collections import namedtuple
+
+import numpy as np
+
+CTC_CONFIGS = ("CTC-A", "CTC-B", "CTC-C", "CTC-A-W", "CTC-B-W", "CTC-C-W")
+SDTW_CONFIGS = ("SDTW-D", "SDTW-E", "SDTW-D-W", "SDTW-E-W")
+CONFIGS = CTC_CONFIGS + SDTW_CONFIGS
+CTC_STEPS = np.array([(1, 0), (1, 1), (1, 2)])
+HORIZONTAL_WEIGHT_W = 0.1
+
+# Table I, CTC rows: weights of (1, 0) and (1, 1) into a blank cell.
+_BLANK_WEIGHTS = {"A": (1.0, 1.0), "B": (2.0, 2.0), "C": (np.inf, np.inf)}
+
+Config = namedtuple("Config", ["steps", "weights", "start", "end"])
+Config.__doc__ = "dDTW building blocks; pass as ``ddtw(C, **config._asdict())``."
+
+
+def check_config_name(config, allowed=CONFIGS):
+    """Raise a ValueError unless ``config`` is one of ``allowed``."""
+    if config not in allowed:
+        raise ValueError(f"config must be one of {allowed}, got {config!r}")
+
+
+def horizontal_weight(config):
+    """Weight of the (1, 0) step into a target cell: 0.1 for -W variants, else 1."""
+    return HORIZONTAL_WEIGHT_W if config.endswith("-W") else 1.0
+
+
+def extended_labels(labels, blank=0):
+    """Y^e for a label sequence: a blank before, between and after the labels (Sec. II-A).
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (M,)
+
+    Returns
+    -------
+    Ye : ndarray of int, shape (2M + 1,)
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    Ye = np.full(2 * len(labels) + 1, blank, dtype=np.int64)
+    Ye[1::2] = labels
+    return Ye
+
+
+def ctc_weights(repeats, config="CTC-A"):
+    """Column-wise step weights of a CTC configuration of Table I.
+
+    Parameters
+    ----------
+    repeats : array_like of bool, shape (M - 1,), or None for M = 0
+        ``repeats[m]`` says whether labels m and m + 1 are equal (for multi-label
+        targets: equal vectors). A blank may be skipped (step (1, 2)) only
+        between different labels (Eq. 1).
+    config : str
+        One of ``CTC_CONFIGS``.
+
+    Returns
+    -------
+    W : ndarray, shape (2M + 1, 3)
+        Weights of the steps (1, 0), (1, 1), (1, 2) into each column of Y^e;
+        ``inf`` blocks a step.
+    """
+    check_config_name(config, CTC_CONFIGS)
+    M = 0 if repeats is None else len(repeats) + 1
+    repeats = np.zeros(0, dtype=bool) if repeats is None else np.asarray(repeats, dtype=bool)
+    blank_stay, blank_enter = _BLANK_WEIGHTS[config[4]]
+    W = np.full((2 * M + 1, 3), np.inf)
+    W[0::2, 0] = blank_stay                      # (1, 0) within a blank
+    W[0::2, 1] = blank_enter                     # (1, 1) from a target into a blank
+    if M == 0:
+        return W
+    W[1::2, 0] = horizontal_weight(config)       # (1, 0) within a target
+    W[1::2, 1] = np.inf if config.startswith("CTC-C") else 1.0   # (1, 1) from a blank into a target
+    skip = np.concatenate([[False], ~repeats])   # (1, 2) skips the blank between different labels
+    W[1::2, 2] = np.where(skip, 1.0, np.inf)
+    if config.startswith("CTC-C"):               # the one blank transit CTC-C keeps
+        between = 2 * np.flatnonzero(repeats) + 2
+        W[between, 1] = 1.0
+        W[between + 1, 1] = 1.0
+    return W
+
+
+def label_repeats(labels):
+    """repeats[m] = labels[m] == labels[m + 1] (whole vectors for multi-hot labels)."""
+    labels = np.asarray(labels)
+    if len(labels) == 0:
+        return None
+    equal = labels[1:] == labels[:-1]
+    return equal.reshape(len(equal), -1).all(axis=1)
+
+
+def ctc_config(labels, N, config="CTC-A", blank=0):
+    """A CTC configuration of Table I for one label sequence and N frames.
+
+    Parameters
+    ----------
+    labels : array_like, shape (M,) of int, or (M, K) multi-hot
+    N : int
+        Number of predictions (rows of the cost matrix).
+
+    Returns
+    -------
+    Config
+        Steps (1, 0), (1, 1), (1, 2); weights (2M + 1, 3); start cells
+        {(0, 0), (0, 1)} and end cells {(N - 1, 2M - 1), (N - 1, 2M)}
+        (Sec. IV-B), 0-based.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim == 1 and (labels == blank).any():
+        raise ValueError(f"labels must not contain the blank index {blank}")
+    M = len(labels)
+    W = ctc_weights(label_repeats(labels), config)
+    Me = 2 * M + 1
+    start = [(0, 0), (0, 1)] if M else [(0, 0)]
+    end = [(N - 1, Me - 1), (N - 1, Me - 2)] if M else [(N - 1, 0)]
+    return Config(CTC_STEPS.copy(), W, np.array(start), np.array(end))
+
+
+def sdtw_config(N, M, config="SDTW-E"):
+    """An SDTW configuration of Table I for an N x M cost matrix.
+
+    SDTW-D: steps (1, 0), (1, 1); SDTW-E adds (0, 1) (classic soft-DTW).
+    Start {(0, 0)}, end {(N - 1, M - 1)}.
+    """
+    check_config_name(config, SDTW_CONFIGS)
+    w_h = horizontal_weight(config)
+    if config.startswith("SDTW-D"):
+        steps, weights = [(1, 0), (1, 1)], [w_h, 1.0]
+    else:
+        steps, weights = [(1, 0), (0, 1), (1, 1)], [w_h, 1.0, 1.0]
+    return Config(np.array(steps), np.array(weights), np.array([(0, 0)]), np.array([(N - 1, M - 1)]))

@@ -1,0 +1,69 @@
+"""Local cost functions of Sec. VI, in torch (batched over any leading axes).
+
+Predictions X have shape (..., N, K) and hold probabilities; targets have
+shape (..., M, K) (one-hot, multi-hot, or all zeros for a rest). Each
+function returns the cost matrix C of shape (..., N, M) (Eq. 4). ``eps``
+clips probabilities away from 0 and 1 so that costs stay finite.
+"""
+import torch
+
+
+def ctc_cost(X, Ye, eps=0.0):
+    """Single-label CTC cost, C(n, m) = -log <x_n, y^e_m> (Eq. 26 with Eq. 9).
+
+    Parameters
+    ----------
+    X : tensor, shape (..., N, K)
+        Class probabilities (K = 13 with the blank).
+    Ye : tensor of int, shape (..., M)
+        Extended label sequence as class indices.
+    """
+    index = Ye.unsqueeze(-2).expand(*Ye.shape[:-1], X.shape[-2], Ye.shape[-1])
+    return -torch.log(torch.gather(X, -1, index).clamp_min(eps))
+
+
+def multilabel_probability(X, Y, eps=1e-7):
+    """p(y_m | x_n) = prod_i (y_i x_i + (1 - y_i)(1 - x_i)) as log, shape (..., N, M) (Eq. 30)."""
+    X = X.clamp(eps, 1 - eps)
+    return torch.log(X) @ Y.transpose(-1, -2) + torch.log1p(-X) @ (1 - Y).transpose(-1, -2)
+
+
+def mctc_cost(X, Y, eps=1e-7):
+    """Multi-label CTC cost over the extended sequence (Eq. 28-30).
+
+    Parameters
+    ----------
+    X : tensor, shape (..., N, 1 + K)
+        ``X[..., 0]`` is the blank probability, ``X[..., 1:]`` the K class
+        activations (independent probabilities, e.g. sigmoids).
+    Y : tensor, shape (..., M, K)
+        Multi-hot target vectors.
+
+    Returns
+    -------
+    C : tensor, shape (..., N, 2M + 1)
+        -log p(y^e_m | x_n): blanks in the even columns, labels in the odd.
+    """
+    blank = X[..., :1].clamp(eps, 1 - eps)
+    label_logp = torch.log1p(-blank) + multilabel_probability(X[..., 1:], Y, eps)   # Eq. (28)
+    C = (-torch.log(blank)).expand(*label_logp.shape[:-1], 2 * Y.shape[-2] + 1).clone()
+    C[..., 1::2] = -label_logp
+    return C
+
+
+def bce_cost(X, Y, eps=1e-7):
+    """Binary cross-entropy, c(x_n, y_m) = -sum_i y log x + (1 - y) log(1 - x) (Eq. 31).
+
+    It equals -log p(y_m | x_n) of Eq. (30): the identity of Sec. VI-C.
+    """
+    return -multilabel_probability(X, Y, eps)
+
+
+def nll_cost(X, Y, eps=1e-7):
+    """Single-label SDTW cost, c(x_n, y_m) = -log <x_n, y_m> (Eq. 27).
+
+    A rest (all-zero y_m) has <x_n, y_m> = 0; clipping at ``eps`` gives it the
+    constant cost -log(eps) with no gradient, so alignments spend as few frames
+    on rests as the steps allow.
+    """
+    return -torch.log((X @ Y.transpose(-1, -2)).clamp_min(eps))
