@@ -73,6 +73,45 @@ class BatchProblem:
         return self.steps, W, start, end
 
 
+@dataclass
+class GatheredCosts:
+    """CTC costs C[b, n, m] = -log_probs[n, b, Ye[b, m]] (Eq. 9), never materialized.
+
+    The fast backend gathers them straight into its own layout and scatters
+    the gradient back to ``log_probs``, which saves a (B, N, 2M + 1) tensor
+    and two passes over it.
+
+    Attributes
+    ----------
+    log_probs : ndarray, shape (T, B, K)
+    Ye : int64 ndarray, shape (B, M_e)
+        Extended label sequences (padded with any valid class).
+    """
+    log_probs: np.ndarray
+    Ye: np.ndarray
+
+    @property
+    def shape(self):
+        return (self.Ye.shape[0], self.log_probs.shape[0], self.Ye.shape[1])
+
+    @property
+    def dtype(self):
+        return self.log_probs.dtype
+
+    def dense(self):
+        """C as an array of shape (B, T, M_e)."""
+        batch = np.arange(len(self.Ye))[:, None, None]
+        return -self.log_probs.transpose(1, 0, 2)[batch, np.arange(self.shape[1])[None, :, None], self.Ye[:, None, :]]
+
+    def scatter(self, H):
+        """Gradient with respect to log_probs (T, B, K) of sum(H * C)."""
+        grad = np.zeros(self.log_probs.shape, dtype=H.dtype)
+        batch = np.arange(len(self.Ye))[:, None, None]
+        frames = np.arange(self.shape[1])[None, :, None]
+        np.add.at(grad, (frames, batch, self.Ye[:, None, :]), -H)
+        return grad
+
+
 def _unique_cells(cells, valid):
     """Boundary sets are sets: drop repeated cells of an item, keep the -1 padding."""
     unique = [np.unique(cells[b][valid[b]], axis=0) for b in range(len(cells))]
@@ -83,7 +122,12 @@ def _unique_cells(cells, valid):
 
 
 def forward_numpy(C, problem):
-    """Reference values for every item; returns ``(values, state)``."""
+    """Reference values for every item; returns ``(values, state)``.
+
+    ``C`` is an array (B, N, M) or :class:`GatheredCosts`.
+    """
+    gathered = C if isinstance(C, GatheredCosts) else None
+    C = C.dense() if gathered is not None else C
     values = np.empty(len(C))
     saved = []
     for b in range(len(C)):
@@ -91,12 +135,15 @@ def forward_numpy(C, problem):
         Cb = C[b, : problem.N_lengths[b], : problem.M_lengths[b]].astype(np.float64)
         values[b], _, B, end_grad = ddtw_forward(Cb, steps, W, start, end, problem.gamma, problem.minimum)
         saved.append((B, end_grad))
-    return values, (problem, saved, C.shape, C.dtype)
+    return values, (problem, saved, C.shape, C.dtype, gathered)
 
 
 def backward_numpy(state, grad_values, return_E=False):
-    """Reference gradients H (B, N, M), zero outside each item's lengths."""
-    problem, saved, shape, dtype = state
+    """Reference gradients H (B, N, M), zero outside each item's lengths.
+
+    For :class:`GatheredCosts` the gradient with respect to ``log_probs``.
+    """
+    problem, saved, shape, dtype, gathered = state
     H = np.zeros(shape, dtype=dtype)
     E = np.zeros(shape)
     for b, (B, end_grad) in enumerate(saved):
@@ -105,6 +152,8 @@ def backward_numpy(state, grad_values, return_E=False):
         N, M = Hb.shape
         H[b, :N, :M] = grad_values[b] * Hb
         E[b, :N, :M] = Eb
+    if gathered is not None:
+        H = gathered.scatter(H)
     return (H, E) if return_E else H
 
 

@@ -103,7 +103,7 @@ def label_repeats(labels):
     if len(labels) == 0:
         return None
     equal = labels[1:] == labels[:-1]
-    return equal.reshape(len(equal), -1).all(axis=1)
+    return equal.all(axis=tuple(range(1, equal.ndim)))    # reshape(0, -1) would fail for M = 1
 
 
 def ctc_config(labels, N, config="CTC-A", blank=0):

@@ -9,7 +9,7 @@ torch operations, and autograd chains through them as usual.
 import numpy as np
 import torch
 
-from .batch import BatchProblem, get_backend
+from .batch import BatchProblem, GatheredCosts, get_backend
 from .configs import CTC_CONFIGS, SDTW_CONFIGS, check_config_name, ctc_weights, extended_labels, label_repeats, sdtw_config
 from .costs import bce_cost, mctc_cost
 
@@ -20,22 +20,24 @@ class DDTWFunction(torch.autograd.Function):
     """values[b] = dDTW(C[b]) for a batch; backward returns grad[b] * H[b]."""
 
     @staticmethod
-    def forward(ctx, C, problem, backend):
+    def forward(ctx, C, problem, backend, Ye=None):
         forward, backward = get_backend(backend)
         array = C.detach().cpu().numpy()
+        if Ye is not None:                       # C holds log_probs (T, B, K); costs are gathered
+            array = GatheredCosts(array, Ye)
         values, state = forward(array, problem)
         ctx.state, ctx.backward_fn, ctx.device = state, backward, C.device
+        ctx.rerun = lambda: forward(array, problem)[1]     # backward consumes the state (retain_graph)
         return torch.as_tensor(values, dtype=C.dtype, device=C.device)
 
     @staticmethod
     def backward(ctx, grad_values):
-        if ctx.state is None:
-            raise RuntimeError("dDTW backward can run only once per forward (retain_graph is not supported)")
+        state = ctx.state if ctx.state is not None else ctx.rerun()   # a second backward recomputes
+        ctx.state = None
         grad = grad_values.detach().cpu().double().numpy()
         grad = np.where(np.isfinite(grad), grad, 0.0)
-        H = ctx.backward_fn(ctx.state, grad)
-        ctx.state = None
-        return torch.from_numpy(H).to(ctx.device), None, None
+        H = ctx.backward_fn(state, grad)
+        return torch.from_numpy(H).to(ctx.device), None, None, None
 
 
 def _default_backend(backend):
@@ -67,10 +69,11 @@ def _check_costs(C):
 
 
 def _check_finite(C, N_lengths, M_lengths, name):
-    mask = (torch.arange(C.shape[1])[:, None] < torch.as_tensor(N_lengths)[:, None, None]) & \
-           (torch.arange(C.shape[2])[None, :] < torch.as_tensor(M_lengths)[:, None, None])
-    if not torch.isfinite(C.detach().cpu()[mask]).all():
-        raise ValueError(f"{name} must be finite (no NaN or inf) within the given lengths")
+    """ValueError unless every cost inside the items' lengths is finite (padding may hold anything)."""
+    array = C.detach().cpu().numpy()
+    for b, (N, M) in enumerate(zip(N_lengths, M_lengths)):
+        if not np.isfinite(array[b, :N, :M]).all():
+            raise ValueError(f"{name} must be finite (no NaN or inf) within the given lengths (item {b})")
 
 
 def _reduce(values, reduction, normalizer=None):
@@ -200,12 +203,12 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     Ye = np.full((B, 2 * M_max + 1), blank, dtype=np.int64)
     for b, y in enumerate(labels):
         Ye[b, 1 : 2 * len(y) : 2] = y
-    log_probs_bt = log_probs.transpose(0, 1)                                  # (B, T, K)
-    index = torch.from_numpy(Ye).to(log_probs.device)[:, None, :].expand(B, T, Ye.shape[1])
-    C = -torch.gather(log_probs_bt, 2, index)                                 # Eq. (9)
-    _check_finite(C, N_lengths, 2 * M_lengths + 1, "log_probs")
+    lp = log_probs.detach().cpu().numpy()
+    for b in range(B):
+        if not np.isfinite(lp[: N_lengths[b], b]).all():
+            raise ValueError(f"log_probs must be finite (no NaN or inf) within input_lengths (item {b})")
     problem = _ctc_problem([label_repeats(y) for y in labels], N_lengths, M_lengths, M_max, config, gamma)
-    values = DDTWFunction.apply(C, problem, _default_backend(backend))
+    values = DDTWFunction.apply(log_probs, problem, _default_backend(backend), Ye)   # C of Eq. (9)
     return _finish_ctc(values, M_lengths, reduction, zero_infinity)
 
 

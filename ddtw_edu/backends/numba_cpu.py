@@ -23,10 +23,19 @@ recomputes the backtracking weights ``B`` from ``D`` instead of storing the
 ``(N, M, S + 1)`` tensor of Alg. 1, keeps ``E`` for only the last
 ``max(i + j) + 1`` diagonals, and writes ``H`` over the packed costs.
 """
+import os
+
+import numba
 import numpy as np
 from numba import njit, prange
 
 from .vector_math import fast_exp, fast_log
+
+# torch keeps its OpenMP threads spinning after each operation; Numba's own
+# OpenMP layer then competes with them for the cores (small problems ran 5x
+# slower). The workqueue layer has no such conflict. Respect a user's choice.
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "workqueue"
 
 LANES = 8
 SOFTMIN, HARDMIN, SPARSEMIN = 0, 1, 2
@@ -332,6 +341,35 @@ def _unpack(Xs, n_lo, offset, slot_start, scale, X):
                     X[g * LANES + l, n, m] = scale[g * LANES + l] * Xs[g, pos + l]
 
 
+@njit(cache=True, parallel=True)
+def _pack_gathered(log_probs, Ye, N_lengths, M_lengths, n_lo, offset, Cs):
+    """Cs = -log_probs[n, b, Ye[b, m]] (Eq. 9) in the skewed lane layout; inf outside lengths."""
+    N, B = log_probs.shape[0], log_probs.shape[1]
+    M = Ye.shape[1]
+    for g in prange(Cs.shape[0]):
+        for n in range(N):
+            for m in range(M):
+                pos = (offset[n + m] + n - n_lo[n + m]) * LANES
+                for l in range(LANES):
+                    item = g * LANES + l
+                    inside = item < B and n < N_lengths[item] and m < M_lengths[item]
+                    Cs[g, pos + l] = -log_probs[n, item, Ye[item, m]] if inside else np.inf
+
+
+@njit(cache=True, parallel=True)
+def _scatter_gathered(Hs, Ye, n_lo, offset, scale, grad):
+    """grad[n, b, Ye[b, m]] -= scale[b] * H[b, n, m]: the gradient with respect to log_probs."""
+    N, B = grad.shape[0], grad.shape[1]
+    M = Ye.shape[1]
+    for g in prange(-(-B // LANES)):
+        for l in range(min(LANES, B - g * LANES)):
+            item = g * LANES + l
+            for n in range(N):
+                for m in range(M):
+                    pos = (offset[n + m] + n - n_lo[n + m]) * LANES
+                    grad[n, item, Ye[item, m]] -= scale[item] * Hs[g, pos + l]
+
+
 def _pack_lanes(x, fill):
     """A per-item array (B, ...) as (G, LANES, ...), padded with ``fill``."""
     G = -(-len(x) // LANES)
@@ -372,14 +410,17 @@ def forward(C, problem):
 
     Parameters
     ----------
-    C : ndarray, shape (B, N, M), float32 or float64
+    C : ndarray, shape (B, N, M), float32 or float64, or ddtw_edu.batch.GatheredCosts
     problem : ddtw_edu.batch.BatchProblem
     """
     Bn, N, M = C.shape
     G = -(-Bn // LANES)
     n_lo, offset = diagonal_layout(N, M)
     Cs = np.empty((G, N * M * LANES), dtype=C.dtype)
-    _pack_costs(C, problem.N_lengths, problem.M_lengths, n_lo, offset, Cs)
+    if isinstance(C, np.ndarray):
+        _pack_costs(C, problem.N_lengths, problem.M_lengths, n_lo, offset, Cs)
+    else:
+        _pack_gathered(C.log_probs, C.Ye, problem.N_lengths, problem.M_lengths, n_lo, offset, Cs)
     Ws, w_mode = _pack_weights(problem.W, N, M, n_lo, offset)
     start_pos, start_diag = _pack_cells(problem.start, n_lo, offset)
     end_pos, _ = _pack_cells(problem.end, n_lo, offset)
@@ -389,16 +430,18 @@ def forward(C, problem):
     values = np.empty((G, LANES))
     end_grad = np.empty((G, LANES, end_pos.shape[2]))
     forward_kernel(*args, D, values, end_grad)
-    return values.reshape(-1)[:Bn], (args, D, end_grad, C.shape)
+    gathered_labels = None if isinstance(C, np.ndarray) else C
+    return values.reshape(-1)[:Bn], (args, D, end_grad, C.shape, gathered_labels)
 
 
 def backward(state, grad_values, return_E=False):
     """Gradient of ``sum_b grad_values[b] * value_b`` with respect to C, shape (B, N, M).
 
-    With ``return_E`` also the soft alignments E (B, N, M) (unscaled). Consumes
-    ``state``: the packed costs are overwritten by the gradient.
+    With ``return_E`` also the soft alignments E (B, N, M) (unscaled). For
+    gathered CTC costs the gradient is with respect to ``log_probs`` (T, B, K).
+    Consumes ``state``: the packed costs are overwritten by the gradient.
     """
-    args, D, end_grad, (Bn, N, M) = state
+    args, D, end_grad, (Bn, N, M), gathered = state
     Cs, steps, n_lo, offset = args[0], args[3], args[4], args[5]
     G = len(Cs)
     n_diag = N + M - 1
@@ -406,8 +449,13 @@ def backward(state, grad_values, return_E=False):
     T_max = int((offset[1:] - offset[:-1]).max()) * LANES
     E_diag = np.zeros((G, R, T_max))
     backward_kernel(*args, D, end_grad, E_diag, not return_E)
-    H = np.empty((Bn, N, M), dtype=Cs.dtype)
-    _unpack(Cs, n_lo, offset, offset[:-1], np.asarray(grad_values, dtype=np.float64), H)
+    scale = np.asarray(grad_values, dtype=np.float64)
+    if gathered is not None:
+        H = np.zeros(gathered.log_probs.shape, dtype=Cs.dtype)
+        _scatter_gathered(Cs, gathered.Ye, n_lo, offset, scale, H)
+    else:
+        H = np.empty((Bn, N, M), dtype=Cs.dtype)
+        _unpack(Cs, n_lo, offset, offset[:-1], scale, H)
     if not return_E:
         return H
     E = np.empty((Bn, N, M))

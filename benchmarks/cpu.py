@@ -1,0 +1,166 @@
+"""CPU benchmark of ddtw_edu's losses against torch, in the same process (Table VI sizes).
+
+For B = 16 and each (N, M) of the paper's Table VI it times forward + backward
+of
+  * ``ddtw_edu.ctc_loss`` (CTC-A) and ``torch.nn.functional.ctc_loss`` on the
+    same log-probabilities (K = 13 classes, targets of length M without
+    adjacent repeats, so that every alignment is feasible, full lengths), and
+  * ``ddtw_edu.sdtw_loss`` (SDTW-E) on a (B, N, M) cost,
+and reports medians, ratios and peak extra memory (resident set growth, reset
+before each measurement). It then checks float32 accuracy at gamma = 0.01,
+float64 agreement with the NumPy reference, and the JIT warm-up time of a
+fresh process with a warm cache.
+
+Usage: python benchmarks/cpu.py [--threads T] [--repeats R] [--quick]
+"""
+import argparse
+import ctypes
+import gc
+import subprocess
+import sys
+import time
+
+import numba
+import numpy as np
+import torch
+
+import ddtw_edu
+
+SIZES = [(256, 64), (256, 128), (512, 64), (512, 128), (1024, 128), (1024, 512), (1024, 1024)]
+B, K = 16, 13
+_libc = ctypes.CDLL("libc.so.6")
+
+
+def _status_kb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1])
+    raise RuntimeError(field)
+
+
+def peak_extra_mb(fn):
+    """Peak growth of the resident set while ``fn`` runs, in MB."""
+    gc.collect()
+    _libc.malloc_trim(0)
+    base = _status_kb("VmRSS:")
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")                                    # reset VmHWM to the current RSS
+    fn()
+    return (_status_kb("VmHWM:") - base) / 1024
+
+
+def median_time(fn, repeats, warmup=1):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def ctc_inputs(N, M, dtype=torch.float32, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    logits = torch.randn(N, B, K, generator=gen, dtype=dtype)
+    targets = torch.randint(1, K - 1, (B, M), generator=gen)
+    targets = 1 + (targets.cumsum(1) % (K - 1))          # consecutive labels always differ
+    lengths = torch.full((B,), N), torch.full((B,), M)
+    return logits, targets, lengths
+
+
+def ctc_step(loss_fn, logits, targets, lengths):
+    log_probs = logits.log_softmax(-1).detach().requires_grad_()
+    loss = loss_fn(log_probs, targets, *lengths, reduction="sum")
+    loss.backward()
+    return log_probs.grad
+
+
+def sdtw_step(C, gamma=1.0):
+    C = C.detach().requires_grad_()
+    ddtw_edu.sdtw_loss(C, gamma=gamma, config="SDTW-E").sum().backward()
+    return C.grad
+
+
+def table(repeats, sizes):
+    rows = []
+    for N, M in sizes:
+        logits, targets, lengths = ctc_inputs(N, M)
+        ours = lambda: ctc_step(ddtw_edu.ctc_loss, logits, targets, lengths)            # noqa: E731
+        peer = lambda: ctc_step(torch.nn.functional.ctc_loss, logits, targets, lengths)  # noqa: E731
+        C = torch.rand(B, N, M)
+        sdtw = lambda: sdtw_step(C)                                                     # noqa: E731
+        t_ours, t_peer, t_sdtw = (median_time(f, repeats) for f in (ours, peer, sdtw))
+        m_ours, m_peer, m_sdtw = (peak_extra_mb(f) for f in (ours, peer, sdtw))
+        rows.append((N, M, t_ours, t_peer, m_ours, m_peer, t_sdtw, m_sdtw))
+        print(f"| ({N}, {M}) | {1e3 * t_ours:.1f} | {1e3 * t_peer:.1f} | {t_ours / t_peer:.2f} | "
+              f"{m_ours:.0f} | {m_peer:.0f} | {m_ours / max(m_peer, 1e-9):.2f} | {1e3 * t_sdtw:.1f} | {m_sdtw:.0f} | "
+              f"{m_sdtw * 2**20 / (B * N * M):.1f} |", flush=True)
+    return rows
+
+
+def accuracy():
+    N = M = 1024
+    C64 = torch.rand(B, N, M, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    g64 = sdtw_step(C64, gamma=0.01)
+    g32 = sdtw_step(C64.float(), gamma=0.01).double()
+    rel32 = ((g32 - g64).abs().max() / g64.abs().max()).item()
+    small = torch.rand(2, 128, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    fast = ddtw_edu.sdtw_loss(small, gamma=0.1, backend="numba")
+    ref = ddtw_edu.sdtw_loss(small, gamma=0.1, backend="numpy")
+    C = small.clone().requires_grad_()
+    ddtw_edu.sdtw_loss(C, gamma=0.1, backend="numba").sum().backward()
+    C_ref = small.clone().requires_grad_()
+    ddtw_edu.sdtw_loss(C_ref, gamma=0.1, backend="numpy").sum().backward()
+    err64 = max((fast - ref).abs().max().item(), (C.grad - C_ref.grad).abs().max().item())
+    return rel32, err64
+
+
+def warmup_seconds():
+    """Seconds for import + first SDTW and CTC call in a fresh process (warm Numba cache)."""
+    code = ("import time; t = time.perf_counter(); import torch, ddtw_edu; "
+            "C = torch.rand(2, 8, 5, requires_grad=True); ddtw_edu.sdtw_loss(C).sum().backward(); "
+            "lp = torch.randn(8, 2, 5).log_softmax(-1).requires_grad_(); "
+            "ddtw_edu.ctc_loss(lp, torch.ones(2, 2, dtype=torch.long), [8, 8], [2, 2]).backward(); "
+            "print(time.perf_counter() - t)")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)      # fills the cache
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    base = subprocess.run([sys.executable, "-c", "import time; t = time.perf_counter(); import torch, numba; "
+                           "print(time.perf_counter() - t)"], check=True, capture_output=True, text=True)
+    return float(out.stdout), float(base.stdout)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="only the three smallest sizes")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    numba.set_num_threads(args.threads)
+    print(f"threads: {args.threads}, B = {B}, K = {K}, float32, median of {args.repeats} runs, torch {torch.__version__}")
+    print("| (N, M) | CTC-A ms | torch CTC ms | time ratio | CTC-A MB | torch MB | mem ratio | SDTW-E ms | SDTW-E MB "
+          "| SDTW-E B/cell |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    table(args.repeats, SIZES[:3] if args.quick else SIZES)
+    if args.quick:
+        return
+    C = torch.rand(B, 1024, 1024)
+    times = {}
+    for threads in (1, 2):
+        numba.set_num_threads(threads)
+        times[threads] = median_time(lambda: sdtw_step(C), args.repeats)
+    numba.set_num_threads(args.threads)
+    print(f"SDTW-E (1024, 1024), B = 16: {times[1]:.3f} s on 1 thread, {times[2]:.3f} s on 2 threads "
+          f"(speed-up {times[1] / times[2]:.2f}x)")
+    rel32, err64 = accuracy()
+    print(f"float32 input, gamma = 0.01, (1024, 1024): max gradient error {rel32:.1e} relative to float64")
+    print(f"float64: numba vs NumPy reference, (128, 64): max abs difference {err64:.1e}")
+    first, base = warmup_seconds()
+    print(f"fresh process, warm cache: import + first calls {first:.2f} s (of which importing torch and numba "
+          f"{base:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()
