@@ -53,12 +53,14 @@ def diagonal_layout(N, M):
 
 
 @njit(cache=True, inline="always")
-def _diagonal_candidates(F, W_open, Cg, Dg, Wg, w_mode, steps, n_lo, offset, N, M, k, start_pos, start_diag):
+def _diagonal_candidates(F, W_open, Cg, Dg, Wg, w_mode, steps, n_lo, offset, N, M, k, start_pos, start_diag,
+                         need_weights):
     """Incoming costs of every cell on diagonal k: Eq. (13) in rows s < S, Eq. (14) in row S.
 
     ``F`` and ``W_open`` are (S + 1, T) scratch arrays, T = cells x LANES.
-    ``W_open[s]`` is the step weight, or 0 where the step is blocked or leaves
-    the grid (the derivative of Eq. 25). Returns T.
+    If ``need_weights``, ``W_open[s]`` receives the step weight, or 0 where the
+    step is blocked or leaves the grid (the derivative of Eq. 25; the forward
+    pass does not need it). Returns T.
     """
     S = steps.shape[0]
     lo = n_lo[k]
@@ -90,7 +92,8 @@ def _diagonal_candidates(F, W_open, Cg, Dg, Wg, w_mode, steps, n_lo, offset, N, 
                     value = Dg[src + t] + w * c
                     blocked = (w == np.inf) | (c == np.inf)
                     Fs[t] = np.inf if blocked else value
-                    Ws[t] = 0.0 if blocked else w
+                    if need_weights:
+                        Ws[t] = 0.0 if blocked else w
         for t in range(0, first):
             Fs[t] = np.inf
             Ws[t] = 0.0
@@ -220,7 +223,7 @@ def forward_kernel(Cs, Ws, w_mode, steps, n_lo, offset, N, M, start_pos, start_d
         Dg = D[g]
         for k in range(N + M - 1):
             T = _diagonal_candidates(F, W_open, Cs[g], Dg, Ws[g], w_mode, steps, n_lo, offset, N, M, k,
-                                     start_pos[g], start_diag[g])
+                                     start_pos[g], start_diag[g], False)
             base = offset[k] * LANES
             _minimum_value(F, S1, T, gamma, minimum, Dg[base:base + T], a, b, c)      # Eq. (15)
         for e in range(KE):                                                          # Alg. 1, line 17
@@ -274,7 +277,7 @@ def backward_kernel(Cs, Ws, w_mode, steps, n_lo, offset, N, M, start_pos, start_
                     if pos >= base and pos < offset[k + 1] * LANES:
                         Ek[pos - base] += end_grad[g, l, e]
             T = _diagonal_candidates(F, W_open, Cg, Dg, Ws[g], w_mode, steps, n_lo, offset, N, M, k,
-                                     start_pos[g], start_diag[g])
+                                     start_pos[g], start_diag[g], True)
             _minimum_gradient(F, S + 1, T, gamma, minimum, Dg[base:base + T], B, a, b, c)   # Eq. (16)
             for t in range(T):                                           # Eq. (23)-(25)
                 a[t] = B[S, t]
@@ -370,6 +373,37 @@ def _scatter_gathered(Hs, Ye, n_lo, offset, scale, grad):
                     grad[n, item, Ye[item, m]] -= scale[item] * Hs[g, pos + l]
 
 
+_spare_buffers = {}          # (nbytes) -> arrays returned by finished backward passes
+
+
+def _allocate(shape, dtype):
+    """An uninitialized array, reusing the buffer of an earlier call of the same size.
+
+    Fresh memory costs a page fault per 4 KiB page on first touch, which for the
+    (B, N, M) work arrays took about as long as the recursion. Training calls the
+    loss again and again with the same sizes, so the packed costs and D of one
+    step serve the next; :func:`release_workspace` frees them.
+    """
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    spares = _spare_buffers.get(nbytes)
+    buffer = spares.pop() if spares else np.empty(nbytes, np.uint8)
+    return buffer.view(dtype).reshape(shape)
+
+
+def _recycle(*arrays):
+    """Keep finished work arrays (at most two per size) for :func:`_allocate`."""
+    for array in arrays:
+        spares = _spare_buffers.setdefault(array.nbytes, [])
+        if len(spares) < 2:
+            spares.append(array.reshape(-1).view(np.uint8))
+
+
+def release_workspace():
+    """Free the work arrays kept for reuse between calls."""
+    _spare_buffers.clear()
+
+
 def _pack_lanes(x, fill):
     """A per-item array (B, ...) as (G, LANES, ...), padded with ``fill``."""
     G = -(-len(x) // LANES)
@@ -416,7 +450,7 @@ def forward(C, problem):
     Bn, N, M = C.shape
     G = -(-Bn // LANES)
     n_lo, offset = diagonal_layout(N, M)
-    Cs = np.empty((G, N * M * LANES), dtype=C.dtype)
+    Cs = _allocate((G, N * M * LANES), C.dtype)
     if isinstance(C, np.ndarray):
         _pack_costs(C, problem.N_lengths, problem.M_lengths, n_lo, offset, Cs)
     else:
@@ -426,7 +460,7 @@ def forward(C, problem):
     end_pos, _ = _pack_cells(problem.end, n_lo, offset)
     args = (Cs, Ws, w_mode, problem.steps, n_lo, offset, N, M, start_pos, start_diag, end_pos,
             problem.gamma, MINIMUM_CODES[problem.minimum])
-    D = np.empty((G, N * M * LANES))
+    D = _allocate((G, N * M * LANES), np.float64)
     values = np.empty((G, LANES))
     end_grad = np.empty((G, LANES, end_pos.shape[2]))
     forward_kernel(*args, D, values, end_grad)
@@ -454,8 +488,9 @@ def backward(state, grad_values, return_E=False):
         H = np.zeros(gathered.log_probs.shape, dtype=Cs.dtype)
         _scatter_gathered(Cs, gathered.Ye, n_lo, offset, scale, H)
     else:
-        H = np.empty((Bn, N, M), dtype=Cs.dtype)
+        H = np.empty((Bn, N, M), Cs.dtype)
         _unpack(Cs, n_lo, offset, offset[:-1], scale, H)
+    _recycle(Cs, D)
     if not return_E:
         return H
     E = np.empty((Bn, N, M))
