@@ -11,13 +11,26 @@ before each measurement). It then checks float32 accuracy at gamma = 0.01,
 float64 agreement with the NumPy reference, and the JIT warm-up time of a
 fresh process with a warm cache.
 
-Usage: python benchmarks/cpu.py [--threads T] [--repeats R] [--quick]
+Fairness: torch's OpenMP worker threads spin for a while after every torch
+operation, which steals the cores from any other threaded library that runs
+next (ddtw_edu's Numba threads, here). Unless OMP_WAIT_POLICY is already set,
+this script sets it to "passive" before importing torch, so that each library
+gets the cores while it runs; ``--omp-wait active`` measures the default.
+Timings of the two libraries are interleaved so that drifts hit both alike.
+
+Usage: python benchmarks/cpu.py [--threads T] [--repeats R] [--quick] [--omp-wait passive|active]
 """
+import os
+import sys
+
+if __name__ == "__main__":
+    wait = sys.argv[sys.argv.index("--omp-wait") + 1] if "--omp-wait" in sys.argv else "passive"
+    os.environ.setdefault("OMP_WAIT_POLICY", wait.upper())
+
 import argparse
 import ctypes
 import gc
 import subprocess
-import sys
 import time
 
 import numba
@@ -56,15 +69,18 @@ def peak_extra_mb(fn):
     return (_status_kb("VmHWM:") - base) / 1024
 
 
-def median_time(fn, repeats, warmup=1):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times))
+def median_times(fns, repeats, warmup=1):
+    """Median seconds of each function, timed in interleaved rounds."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    times = np.empty((repeats, len(fns)))
+    for r in range(repeats):
+        for i, fn in enumerate(fns):
+            t = time.perf_counter()
+            fn()
+            times[r, i] = time.perf_counter() - t
+    return np.median(times, axis=0)
 
 
 def ctc_inputs(N, M, dtype=torch.float32, seed=0):
@@ -97,7 +113,7 @@ def table(repeats, sizes):
         peer = lambda: ctc_step(torch.nn.functional.ctc_loss, logits, targets, lengths)  # noqa: E731
         C = torch.rand(B, N, M)
         sdtw = lambda: sdtw_step(C)                                                     # noqa: E731
-        t_ours, t_peer, t_sdtw = (median_time(f, repeats) for f in (ours, peer, sdtw))
+        t_ours, t_peer, t_sdtw = median_times([ours, peer, sdtw], repeats)
         m_ours, m_peer, m_sdtw = (peak_extra_mb(f) for f in (ours, peer, sdtw))
         rows.append((N, M, t_ours, t_peer, m_ours, m_peer, t_sdtw, m_sdtw))
         print(f"| ({N}, {M}) | {1e3 * t_ours:.1f} | {1e3 * t_peer:.1f} | {t_ours / t_peer:.2f} | "
@@ -142,10 +158,13 @@ def main():
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="only the three smallest sizes")
+    parser.add_argument("--omp-wait", choices=["passive", "active"], default="passive",
+                        help="OMP_WAIT_POLICY for torch's threads (read before torch is imported)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     numba.set_num_threads(args.threads)
-    print(f"threads: {args.threads}, B = {B}, K = {K}, float32, median of {args.repeats} runs, torch {torch.__version__}")
+    print(f"threads: {args.threads}, B = {B}, K = {K}, float32, median of {args.repeats} interleaved runs, "
+          f"torch {torch.__version__}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}")
     print("| (N, M) | CTC-A ms | torch CTC ms | time ratio | CTC-A MB | torch MB | mem ratio | SDTW-E ms | SDTW-E MB "
           "| SDTW-E B/cell |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -156,7 +175,7 @@ def main():
     times = {}
     for threads in (1, 2):
         numba.set_num_threads(threads)
-        times[threads] = median_time(lambda: sdtw_step(C), args.repeats)
+        times[threads], = median_times([lambda: sdtw_step(C)], args.repeats)
     numba.set_num_threads(args.threads)
     print(f"SDTW-E (1024, 1024), B = 16: {times[1]:.3f} s on 1 thread, {times[2]:.3f} s on 2 threads "
           f"(speed-up {times[1] / times[2]:.2f}x)")

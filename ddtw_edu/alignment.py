@@ -70,6 +70,6 @@ def ddtw(C, steps, weights=None, start=None, end=None, gamma=1.0, minimum="softm
     N, M = C.shape
     problem = BatchProblem(steps, W[None], start[None], end[None], [N], [M], gamma, minimum)
     values, state = numba_cpu.forward(C[None], problem)
-    D = numba_cpu.unpack_accumulated_costs(state[1], N, M)
+    D = numba_cpu.unpack_accumulated_costs(state)
     H, E = numba_cpu.backward(state, np.ones(1), return_E=True)
     return DDTWResult(float(values[0]), D, E[0], H[0])

@@ -114,6 +114,9 @@ class GatheredCosts:
 
 def _unique_cells(cells, valid):
     """Boundary sets are sets: drop repeated cells of an item, keep the -1 padding."""
+    same = (cells[:, :, None] == cells[:, None, :]).all(axis=-1) & valid[:, :, None] & valid[:, None, :]
+    if not np.triu(same, k=1).any():
+        return cells
     unique = [np.unique(cells[b][valid[b]], axis=0) for b in range(len(cells))]
     out = np.full((len(cells), max(len(u) for u in unique), 2), -1, dtype=np.int64)
     for b, u in enumerate(unique):

@@ -1,16 +1,18 @@
 """Fast CPU backend: batched dDTW forward and backward passes in Numba.
 
-Schedule. Every step ``(i, j)`` leads from anti-diagonal ``k - i - j`` to
-anti-diagonal ``k = n + m``, so all cells of one anti-diagonal are independent
-for any step set (Sec. V-B). The kernels sweep the anti-diagonals in order
-(forward) and in reverse (backward).
+Schedule. The cells are visited in wavefronts of mutually independent cells
+(Sec. V-B only needs every predecessor to come first). If every step advances
+n (no step (0, j), as in CTC and SDTW-D), a whole row is a wavefront: N
+sequential steps, like torch's own CTC. Otherwise the wavefronts are the
+anti-diagonals k = n + m: a step (i, j) leads from anti-diagonal k - i - j to
+k, so N + M - 1 sequential steps work for any step set.
 
 Layout. The batch is packed into groups of ``LANES`` items with the batch
-index innermost, and each group's cells are stored diagonal by diagonal
-("skewed"): the cells of one anti-diagonal, and their predecessors along any
-step, are then contiguous runs of memory. Every inner loop is a long, branch-
-free loop over (cell, lane) pairs that LLVM turns into SIMD code, using the
-exp/log of :mod:`.vector_math`. Groups run in parallel threads.
+index innermost, and each group's cells are stored wavefront by wavefront:
+the cells of one wavefront, and their predecessors along any step, are then
+contiguous runs of memory. Every inner loop is a long, branch-free loop over
+(cell, lane) pairs that LLVM turns into SIMD code, using the exp/log of
+:mod:`.vector_math`. Groups run in parallel threads.
 
 Numerics. The recursions run in float64 whatever the input dtype. Blocked
 steps (weight ``inf``) are masked with selects, never multiplied. Cells
@@ -20,8 +22,8 @@ in the same way.
 Memory. Between forward and backward only the packed costs and ``D`` are kept
 (12 bytes per cell for float32 input, 16 for float64). The backward pass
 recomputes the backtracking weights ``B`` from ``D`` instead of storing the
-``(N, M, S + 1)`` tensor of Alg. 1, keeps ``E`` for only the last
-``max(i + j) + 1`` diagonals, and writes ``H`` over the packed costs.
+``(N, M, S + 1)`` tensor of Alg. 1, keeps ``E`` for only the last few
+wavefronts, and writes ``H`` over the packed costs.
 """
 import os
 
@@ -40,51 +42,76 @@ if "NUMBA_THREADING_LAYER" not in os.environ:
 LANES = 8
 SOFTMIN, HARDMIN, SPARSEMIN = 0, 1, 2
 MINIMUM_CODES = {"softmin": SOFTMIN, "hardmin": HARDMIN, "sparsemin": SPARSEMIN}
-BY_ROW, BY_COLUMN, BY_CELL = 0, 1, 2     # how the packed weights are indexed
+DIAGONALS, ROWS = 0, 1
 
 
-def diagonal_layout(N, M):
-    """First row ``n_lo[k]`` and storage offset ``offset[k]`` of each anti-diagonal k = n + m."""
-    k = np.arange(N + M - 1)
-    n_lo = np.maximum(0, k - M + 1)
-    n_hi = np.minimum(k, N - 1)
-    offset = np.concatenate([[0], np.cumsum(n_hi - n_lo + 1)])
-    return n_lo.astype(np.int64), offset.astype(np.int64)
+class Wavefronts:
+    """Where every cell of an N x M grid lives in the packed layout.
+
+    Wavefront k holds the cells with index u in ``[u_lo[k], u_lo[k] + size[k])``:
+    u = n on anti-diagonals (k = n + m), u = m on rows (k = n). Its cells are
+    stored from ``offset[k]`` on. A step (i, j) moves from wavefront
+    ``k - dk[s]`` and index ``u - du[s]``.
+    """
+
+    def __init__(self, N, M, steps):
+        self.N, self.M = N, M
+        self.schedule = ROWS if (steps[:, 0] >= 1).all() else DIAGONALS
+        if self.schedule == ROWS:
+            self.u_lo = np.zeros(N, dtype=np.int64)
+            size = np.full(N, M)
+            self.dk, self.du = steps[:, 0].copy(), steps[:, 1].copy()
+        else:
+            k = np.arange(N + M - 1)
+            self.u_lo = np.maximum(0, k - M + 1).astype(np.int64)
+            size = np.minimum(k, N - 1) - self.u_lo + 1
+            self.dk, self.du = steps.sum(axis=1), steps[:, 0].copy()
+        self.offset = np.concatenate([[0], np.cumsum(size)]).astype(np.int64)
+        self.size_max = int(size.max())
+
+    def position(self, n, m):
+        """Packed cell index of (n, m) (arrays allowed)."""
+        k, u = (n, m) if self.schedule == ROWS else (n + m, n)
+        return self.offset[k] + u - self.u_lo[k]
+
+    def weight_origin(self, mode):
+        """Per wavefront, the packed-weight index of u = 0 (see :func:`_pack_weights`)."""
+        k = np.arange(len(self.u_lo))
+        if mode == "cell":
+            return self.offset[:-1] - self.u_lo
+        if mode == "u":                     # weights indexed by n (diagonals) or m (rows)
+            return np.zeros_like(k)
+        return self.M - 1 - k               # diagonals, weights by M - 1 - m
 
 
 @njit(cache=True, inline="always")
-def _diagonal_candidates(F, W_open, Cg, Dg, Wg, w_mode, steps, n_lo, offset, N, M, k, start_pos, start_diag,
-                         need_weights):
-    """Incoming costs of every cell on diagonal k: Eq. (13) in rows s < S, Eq. (14) in row S.
+def _wavefront_candidates(F, W_open, Cg, Dg, Wg, w_origin, dk, du, u_lo, offset, k, start_pos, start_wave,
+                          need_weights):
+    """Incoming costs of every cell of wavefront k: Eq. (13) in rows s < S, Eq. (14) in row S.
 
-    ``F`` and ``W_open`` are (S + 1, T) scratch arrays, T = cells x LANES.
-    If ``need_weights``, ``W_open[s]`` receives the step weight, or 0 where the
+    ``F`` and ``W_open`` are (S + 1, T) scratch arrays, T = cells x LANES. If
+    ``need_weights``, ``W_open[s]`` receives the step weight, or 0 where the
     step is blocked or leaves the grid (the derivative of Eq. 25; the forward
-    pass does not need it). Returns T.
+    pass does not need it). Returns T and the number of candidate rows in
+    use: S + 1, or S on wavefronts without start cells (row S would be all inf).
     """
-    S = steps.shape[0]
-    lo = n_lo[k]
+    S = dk.shape[0]
+    lo = u_lo[k]
     base = offset[k] * LANES
     T = (offset[k + 1] - offset[k]) * LANES
     for s in range(S):
-        i = steps[s, 0]
-        kp = k - i - steps[s, 1]
+        kp = k - dk[s]
         Fs = F[s]
         Ws = W_open[s]
-        first, stop = T, T                      # part of the diagonal the step can reach
+        first, stop = T, T                      # part of the wavefront the step can reach
         if kp >= 0:
-            lo_p = n_lo[kp]
-            n0 = max(lo, lo_p + i)
-            n1 = min(lo + T // LANES, lo_p + offset[kp + 1] - offset[kp] + i)
-            if n1 > n0:
-                first, stop = (n0 - lo) * LANES, (n1 - lo) * LANES
-                src = (offset[kp] + n0 - i - lo_p) * LANES - first
-                if w_mode == BY_ROW:
-                    wsrc = lo * LANES
-                elif w_mode == BY_COLUMN:               # stored by M - 1 - m
-                    wsrc = (lo + M - 1 - k) * LANES
-                else:
-                    wsrc = base
+            lo_p = u_lo[kp]
+            u0 = max(lo, lo_p + du[s])
+            u1 = min(lo + T // LANES, lo_p + offset[kp + 1] - offset[kp] + du[s])
+            if u1 > u0:
+                first, stop = (u0 - lo) * LANES, (u1 - lo) * LANES
+                src = (offset[kp] + u0 - du[s] - lo_p) * LANES - first
+                wsrc = (w_origin[k] + lo) * LANES
                 Wv = Wg[s]
                 for t in range(first, stop):
                     w = Wv[wsrc + t]
@@ -100,14 +127,19 @@ def _diagonal_candidates(F, W_open, Cg, Dg, Wg, w_mode, steps, n_lo, offset, N, 
         for t in range(stop, T):
             Fs[t] = np.inf
             Ws[t] = 0.0
-    Fs = F[S]
-    for t in range(T):
-        Fs[t] = np.inf
+    has_start = False
     for l in range(LANES):
         for e in range(start_pos.shape[1]):
-            if start_diag[l, e] == k:
-                Fs[start_pos[l, e] - base] = Cg[start_pos[l, e]]
-    return T
+            has_start |= start_wave[l, e] == k
+    if has_start:                               # else row S is left out: no start cell here
+        Fs = F[S]
+        for t in range(T):
+            Fs[t] = np.inf
+        for l in range(LANES):
+            for e in range(start_pos.shape[1]):
+                if start_wave[l, e] == k:
+                    Fs[start_pos[l, e] - base] = Cg[start_pos[l, e]]
+    return T, S + 1 if has_start else S
 
 
 @njit(cache=True, inline="always")
@@ -190,42 +222,41 @@ def _minimum_gradient(F, K, T, gamma, minimum, value, grad, a, b, c):
 
 
 @njit(cache=True, parallel=True, fastmath={"contract"})
-def forward_kernel(Cs, Ws, w_mode, steps, n_lo, offset, N, M, start_pos, start_diag, end_pos,
+def forward_kernel(Cs, Ws, w_origin, dk, du, u_lo, offset, start_pos, start_wave, end_pos,
                    gamma, minimum, D, values, end_grad):
     """Algorithm 1 for every packed group: D, the values and grad mu(b) of Eq. (17).
 
     Parameters
     ----------
     Cs : ndarray, shape (G, N * M * LANES), float32 or float64
-        Costs in skewed layout; ``inf`` outside an item's lengths.
+        Packed costs (see :class:`Wavefronts`); ``inf`` outside an item's lengths.
     Ws : float64 ndarray, shape (G, S, P * LANES)
-        Step weights indexed as ``w_mode`` says (P = N, M or N * M).
-    steps : int64 ndarray, shape (S, 2)
-    n_lo, offset : int64 ndarray
-        From :func:`diagonal_layout`.
+        Packed step weights; wavefront k reads them from ``w_origin[k] + u``.
+    dk, du, u_lo, offset : int64 ndarray
+        The geometry of :class:`Wavefronts`.
     start_pos, end_pos : int64 ndarray, shape (G, LANES, K)
-        Flat skewed positions of the boundary cells, -1 for padding;
-        ``start_diag`` holds each start cell's diagonal.
+        Packed positions (cell * LANES + lane) of the boundary cells, -1 for
+        padding; ``start_wave`` holds each start cell's wavefront.
     D : float64 ndarray, shape (G, N * M * LANES)
     values : float64 ndarray, shape (G, LANES)
     end_grad : float64 ndarray, shape (G, LANES, K_end)
     """
     G = Cs.shape[0]
-    S1 = steps.shape[0] + 1
+    S1 = dk.shape[0] + 1
     T_max = (offset[1:] - offset[:-1]).max() * LANES
     KE = end_pos.shape[2]
     for g in prange(G):
-        F = np.empty((max(S1, KE), T_max))
+        F = np.empty((max(S1, KE), max(T_max, LANES)))
         W_open = np.empty((S1, T_max))
-        a = np.empty(T_max)
-        b = np.empty(T_max)
-        c = np.empty(T_max)
+        a = np.empty(max(T_max, LANES))
+        b = np.empty(max(T_max, LANES))
+        c = np.empty(max(T_max, LANES))
         Dg = D[g]
-        for k in range(N + M - 1):
-            T = _diagonal_candidates(F, W_open, Cs[g], Dg, Ws[g], w_mode, steps, n_lo, offset, N, M, k,
-                                     start_pos[g], start_diag[g], False)
+        for k in range(len(u_lo)):
+            T, K = _wavefront_candidates(F, W_open, Cs[g], Dg, Ws[g], w_origin, dk, du, u_lo, offset, k,
+                                         start_pos[g], start_wave[g], False)
             base = offset[k] * LANES
-            _minimum_value(F, S1, T, gamma, minimum, Dg[base:base + T], a, b, c)      # Eq. (15)
+            _minimum_value(F, K, T, gamma, minimum, Dg[base:base + T], a, b, c)       # Eq. (15)
         for e in range(KE):                                                          # Alg. 1, line 17
             for l in range(LANES):
                 pos = end_pos[g, l, e]
@@ -241,8 +272,8 @@ def forward_kernel(Cs, Ws, w_mode, steps, n_lo, offset, N, M, start_pos, start_d
 
 
 @njit(cache=True, parallel=True, fastmath={"contract"})
-def backward_kernel(Cs, Ws, w_mode, steps, n_lo, offset, N, M, start_pos, start_diag, end_pos,
-                    gamma, minimum, D, end_grad, E_diag, recycle):
+def backward_kernel(Cs, Ws, w_origin, dk, du, u_lo, offset, start_pos, start_wave, end_pos,
+                    gamma, minimum, D, end_grad, E_waves, recycle):
     """Algorithm 2 for every packed group: writes H = E * G (Eq. 18) over ``Cs``.
 
     E is pushed from each cell to its predecessors (the transpose of Eq. 19),
@@ -250,14 +281,14 @@ def backward_kernel(Cs, Ws, w_mode, steps, n_lo, offset, N, M, start_pos, start_
 
     Parameters
     ----------
-    E_diag : float64 ndarray, shape (G, R, T_max), zeros on entry
-        Diagonal k of E lives in slot ``k % R``. With ``recycle`` false and
-        R = N + M - 1 it returns the whole soft alignment E in skewed layout.
+    E_waves : float64 ndarray, shape (G, R, T_max), zeros on entry
+        Wavefront k of E lives in slot ``k % R``. With ``recycle`` false and R
+        the number of wavefronts it returns the whole soft alignment E.
     """
     G = Cs.shape[0]
-    S = steps.shape[0]
-    R = E_diag.shape[1]
-    T_max = E_diag.shape[2]
+    S = dk.shape[0]
+    R = E_waves.shape[1]
+    T_max = E_waves.shape[2]
     KE = end_pos.shape[2]
     for g in prange(G):
         F = np.empty((S + 1, T_max))
@@ -268,43 +299,50 @@ def backward_kernel(Cs, Ws, w_mode, steps, n_lo, offset, N, M, start_pos, start_
         c = np.empty(T_max)
         Cg = Cs[g]
         Dg = D[g]
-        for k in range(N + M - 2, -1, -1):
-            Ek = E_diag[g, k % R]
+        for k in range(len(u_lo) - 1, -1, -1):
+            Ek = E_waves[g, k % R]
             base = offset[k] * LANES
             for l in range(LANES):                                       # Eq. (22)
                 for e in range(KE):
                     pos = end_pos[g, l, e]
                     if pos >= base and pos < offset[k + 1] * LANES:
                         Ek[pos - base] += end_grad[g, l, e]
-            T = _diagonal_candidates(F, W_open, Cg, Dg, Ws[g], w_mode, steps, n_lo, offset, N, M, k,
-                                     start_pos[g], start_diag[g], True)
-            _minimum_gradient(F, S + 1, T, gamma, minimum, Dg[base:base + T], B, a, b, c)   # Eq. (16)
+            T, K = _wavefront_candidates(F, W_open, Cg, Dg, Ws[g], w_origin, dk, du, u_lo, offset, k,
+                                         start_pos[g], start_wave[g], True)
+            _minimum_gradient(F, K, T, gamma, minimum, Dg[base:base + T], B, a, b, c)      # Eq. (16)
             for t in range(T):                                           # Eq. (23)-(25)
-                a[t] = B[S, t]
+                a[t] = B[S, t] if K > S else 0.0
             for s in range(S):
                 for t in range(T):
                     a[t] += W_open[s, t] * B[s, t]
             for t in range(T):
                 Cg[base + t] = Ek[t] * a[t]                              # H = E * G
             for s in range(S):                                           # Eq. (19)-(21)
-                i = steps[s, 0]
-                kp = k - i - steps[s, 1]
+                kp = k - dk[s]
                 if kp < 0:
                     continue
-                lo, lo_p = n_lo[k], n_lo[kp]
-                n0 = max(lo, lo_p + i)
-                n1 = min(lo + T // LANES, lo_p + offset[kp + 1] - offset[kp] + i)
-                Ep = E_diag[g, kp % R]
-                shift = (n0 - i - lo_p) * LANES - (n0 - lo) * LANES
-                for t in range((n0 - lo) * LANES, (n1 - lo) * LANES):
+                lo, lo_p = u_lo[k], u_lo[kp]
+                u0 = max(lo, lo_p + du[s])
+                u1 = min(lo + T // LANES, lo_p + offset[kp + 1] - offset[kp] + du[s])
+                Ep = E_waves[g, kp % R]
+                shift = (u0 - du[s] - lo_p) * LANES - (u0 - lo) * LANES
+                for t in range((u0 - lo) * LANES, (u1 - lo) * LANES):
                     Ep[shift + t] += Ek[t] * B[s, t]
             if recycle:
                 Ek[:] = 0.0
 
 
+@njit(cache=True, inline="always")
+def _cell_position(n, m, schedule, u_lo, offset):
+    """Packed cell index of (n, m) (as :meth:`Wavefronts.position`)."""
+    if schedule == ROWS:
+        return offset[n] + m
+    return offset[n + m] + n - u_lo[n + m]
+
+
 @njit(cache=True, parallel=True)
-def _pack_costs(C, N_lengths, M_lengths, n_lo, offset, Cs):
-    """C (B, N, M) into the skewed lane layout Cs (G, N * M * LANES).
+def _pack_costs(C, N_lengths, M_lengths, schedule, u_lo, offset, Cs):
+    """C (B, N, M) into the packed lane layout Cs (G, N * M * LANES).
 
     Cells outside an item's lengths, and padding lanes, get the cost inf.
     """
@@ -313,7 +351,7 @@ def _pack_costs(C, N_lengths, M_lengths, n_lo, offset, Cs):
         full = (g + 1) * LANES <= B
         for n in range(N):
             for m in range(M):
-                pos = (offset[n + m] + n - n_lo[n + m]) * LANES
+                pos = _cell_position(n, m, schedule, u_lo, offset) * LANES
                 if full:                        # the common case: a plain gather
                     for l in range(LANES):
                         Cs[g, pos + l] = C[g * LANES + l, n, m]
@@ -325,42 +363,32 @@ def _pack_costs(C, N_lengths, M_lengths, n_lo, offset, Cs):
             item = g * LANES + l
             for n in range(N):
                 for m in range(0 if n >= N_lengths[item] else M_lengths[item], M):
-                    Cs[g, (offset[n + m] + n - n_lo[n + m]) * LANES + l] = np.inf
+                    Cs[g, _cell_position(n, m, schedule, u_lo, offset) * LANES + l] = np.inf
 
 
 @njit(cache=True, parallel=True)
-def _unpack(Xs, n_lo, offset, slot_start, scale, X):
-    """X[b, n, m] = scale[b] * (value of cell (n, m), lane of b), from skewed storage.
-
-    Diagonal k of Xs (G, ...) starts at ``slot_start[k] * LANES``.
-    """
-    B, N, M = X.shape
-    for g in prange(-(-B // LANES)):
-        lanes = min(LANES, B - g * LANES)
-        for n in range(N):
-            for m in range(M):
-                pos = (slot_start[n + m] + n - n_lo[n + m]) * LANES
-                for l in range(lanes):
-                    X[g * LANES + l, n, m] = scale[g * LANES + l] * Xs[g, pos + l]
-
-
-@njit(cache=True, parallel=True)
-def _pack_gathered(log_probs, Ye, N_lengths, M_lengths, n_lo, offset, Cs):
-    """Cs = -log_probs[n, b, Ye[b, m]] (Eq. 9) in the skewed lane layout; inf outside lengths."""
+def _pack_gathered(log_probs, Ye, N_lengths, M_lengths, schedule, u_lo, offset, Cs):
+    """Cs = -log_probs[n, b, Ye[b, m]] (Eq. 9) in the packed lane layout; inf outside lengths."""
     N, B = log_probs.shape[0], log_probs.shape[1]
     M = Ye.shape[1]
     for g in prange(Cs.shape[0]):
+        lanes = min(LANES, B - g * LANES)
         for n in range(N):
             for m in range(M):
-                pos = (offset[n + m] + n - n_lo[n + m]) * LANES
-                for l in range(LANES):
-                    item = g * LANES + l
-                    inside = item < B and n < N_lengths[item] and m < M_lengths[item]
-                    Cs[g, pos + l] = -log_probs[n, item, Ye[item, m]] if inside else np.inf
+                pos = _cell_position(n, m, schedule, u_lo, offset) * LANES
+                for l in range(lanes):
+                    Cs[g, pos + l] = -log_probs[n, g * LANES + l, Ye[g * LANES + l, m]]
+                for l in range(lanes, LANES):
+                    Cs[g, pos + l] = np.inf
+        for l in range(lanes):
+            item = g * LANES + l
+            for n in range(N):
+                for m in range(0 if n >= N_lengths[item] else M_lengths[item], M):
+                    Cs[g, _cell_position(n, m, schedule, u_lo, offset) * LANES + l] = np.inf
 
 
 @njit(cache=True, parallel=True)
-def _scatter_gathered(Hs, Ye, n_lo, offset, scale, grad):
+def _scatter_gathered(Hs, Ye, schedule, u_lo, offset, scale, grad):
     """grad[n, b, Ye[b, m]] -= scale[b] * H[b, n, m]: the gradient with respect to log_probs."""
     N, B = grad.shape[0], grad.shape[1]
     M = Ye.shape[1]
@@ -369,8 +397,24 @@ def _scatter_gathered(Hs, Ye, n_lo, offset, scale, grad):
             item = g * LANES + l
             for n in range(N):
                 for m in range(M):
-                    pos = (offset[n + m] + n - n_lo[n + m]) * LANES
-                    grad[n, item, Ye[item, m]] -= scale[item] * Hs[g, pos + l]
+                    pos = _cell_position(n, m, schedule, u_lo, offset) * LANES + l
+                    grad[n, item, Ye[item, m]] -= scale[item] * Hs[g, pos]
+
+
+@njit(cache=True, parallel=True)
+def _unpack(Xs, schedule, u_lo, slot_start, scale, X):
+    """X[b, n, m] = scale[b] * (value of cell (n, m), lane of b) from the packed layout.
+
+    Wavefront k of Xs (G, ...) starts at ``slot_start[k] * LANES``.
+    """
+    B, N, M = X.shape
+    for g in prange(-(-B // LANES)):
+        lanes = min(LANES, B - g * LANES)
+        for n in range(N):
+            for m in range(M):
+                pos = _cell_position(n, m, schedule, u_lo, slot_start) * LANES
+                for l in range(lanes):
+                    X[g * LANES + l, n, m] = scale[g * LANES + l] * Xs[g, pos + l]
 
 
 _spare_buffers = {}          # (nbytes) -> arrays returned by finished backward passes
@@ -412,31 +456,42 @@ def _pack_lanes(x, fill):
     return out.reshape((G, LANES) + x.shape[1:])
 
 
-def _pack_weights(W, N, M, n_lo, offset):
-    """Weights (B, NW, MW, S) as (G, S, P * LANES) and their indexing mode."""
+def _pack_weights(W, waves):
+    """Weights (B, NW, MW, S) as (G, S, P * LANES) and, per wavefront, where u = 0 reads.
+
+    Within a wavefront the weights of consecutive cells must be consecutive:
+    rows read per-column weights by m; diagonals read per-row weights by n and
+    per-column weights stored by M - 1 - m; anything else is packed per cell.
+    """
+    N, M = waves.N, waves.M
     B, NW, MW, S = W.shape
     Wl = np.moveaxis(_pack_lanes(W, 1.0), 1, -1)            # (G, NW, MW, S, LANES)
-    if MW == 1:
-        Wl = np.broadcast_to(Wl[:, :, 0], (len(Wl), N, S, LANES))
-        return np.ascontiguousarray(np.moveaxis(Wl, 2, 1)).reshape(len(Wl), S, -1), BY_ROW
-    if NW == 1:
-        Wl = Wl[:, 0, ::-1]                                   # by M - 1 - m
-        return np.ascontiguousarray(np.moveaxis(Wl, 2, 1)).reshape(len(Wl), S, -1), BY_COLUMN
-    n, m = np.divmod(np.arange(N * M), M)
-    k = n + m
-    order = np.argsort(offset[k] + n - n_lo[k])               # cells in skewed order
-    Wl = Wl.reshape(len(Wl), N * M, S, LANES)[:, order]
-    return np.ascontiguousarray(np.moveaxis(Wl, 2, 1)).reshape(len(Wl), S, -1), BY_CELL
+    G = len(Wl)
+    if waves.schedule == ROWS and NW == 1:
+        P, mode = np.broadcast_to(Wl[:, 0], (G, M, S, LANES)), "u"
+    elif waves.schedule == DIAGONALS and MW == 1:
+        P, mode = np.broadcast_to(Wl[:, :, 0], (G, N, S, LANES)), "u"
+    elif waves.schedule == DIAGONALS and NW == 1:
+        P, mode = Wl[:, 0, ::-1], "reversed"
+    else:
+        n, m = np.divmod(np.arange(N * M), M)
+        cells = np.broadcast_to(Wl, (G, N, M, S, LANES)).reshape(G, N * M, S, LANES)
+        P = np.empty_like(cells)
+        P[:, waves.position(n, m)] = cells
+        mode = "cell"
+    packed = np.ascontiguousarray(np.moveaxis(P, 2, 1)).reshape(G, S, -1)
+    return packed, waves.weight_origin(mode)
 
 
-def _pack_cells(cells, n_lo, offset):
-    """Boundary cells (B, K, 2) as flat skewed positions and diagonals (G, LANES, K), -1 padded."""
+def _pack_cells(cells, waves):
+    """Boundary cells (B, K, 2) as packed positions and wavefronts (G, LANES, K), -1 padded."""
     cells = _pack_lanes(cells, -1)
     n, m = cells[..., 0], cells[..., 1]
-    k = np.where(n >= 0, n + m, 0)
-    l = np.arange(LANES)[None, :, None]
-    pos = np.where(n >= 0, (offset[k] + n - n_lo[k]) * LANES + l, -1)
-    return np.ascontiguousarray(pos), np.ascontiguousarray(np.where(n >= 0, k, -1))
+    valid = n >= 0
+    n, m = np.where(valid, n, 0), np.where(valid, m, 0)
+    wave = n if waves.schedule == ROWS else n + m
+    pos = waves.position(n, m) * LANES + np.arange(LANES)[None, :, None]
+    return np.where(valid, pos, -1), np.where(valid, wave, -1)
 
 
 def forward(C, problem):
@@ -449,23 +504,24 @@ def forward(C, problem):
     """
     Bn, N, M = C.shape
     G = -(-Bn // LANES)
-    n_lo, offset = diagonal_layout(N, M)
+    waves = Wavefronts(N, M, problem.steps)
+    geometry = (waves.schedule, waves.u_lo, waves.offset)
     Cs = _allocate((G, N * M * LANES), C.dtype)
     if isinstance(C, np.ndarray):
-        _pack_costs(C, problem.N_lengths, problem.M_lengths, n_lo, offset, Cs)
+        _pack_costs(C, problem.N_lengths, problem.M_lengths, *geometry, Cs)
     else:
-        _pack_gathered(C.log_probs, C.Ye, problem.N_lengths, problem.M_lengths, n_lo, offset, Cs)
-    Ws, w_mode = _pack_weights(problem.W, N, M, n_lo, offset)
-    start_pos, start_diag = _pack_cells(problem.start, n_lo, offset)
-    end_pos, _ = _pack_cells(problem.end, n_lo, offset)
-    args = (Cs, Ws, w_mode, problem.steps, n_lo, offset, N, M, start_pos, start_diag, end_pos,
+        _pack_gathered(C.log_probs, C.Ye, problem.N_lengths, problem.M_lengths, *geometry, Cs)
+    Ws, w_origin = _pack_weights(problem.W, waves)
+    start_pos, start_wave = _pack_cells(problem.start, waves)
+    end_pos, _ = _pack_cells(problem.end, waves)
+    args = (Cs, Ws, w_origin, waves.dk, waves.du, waves.u_lo, waves.offset, start_pos, start_wave, end_pos,
             problem.gamma, MINIMUM_CODES[problem.minimum])
     D = _allocate((G, N * M * LANES), np.float64)
     values = np.empty((G, LANES))
     end_grad = np.empty((G, LANES, end_pos.shape[2]))
     forward_kernel(*args, D, values, end_grad)
-    gathered_labels = None if isinstance(C, np.ndarray) else C
-    return values.reshape(-1)[:Bn], (args, D, end_grad, C.shape, gathered_labels)
+    gathered = None if isinstance(C, np.ndarray) else C
+    return values.reshape(-1)[:Bn], (args, D, end_grad, waves, Bn, gathered)
 
 
 def backward(state, grad_values, return_E=False):
@@ -475,33 +531,32 @@ def backward(state, grad_values, return_E=False):
     gathered CTC costs the gradient is with respect to ``log_probs`` (T, B, K).
     Consumes ``state``: the packed costs are overwritten by the gradient.
     """
-    args, D, end_grad, (Bn, N, M), gathered = state
-    Cs, steps, n_lo, offset = args[0], args[3], args[4], args[5]
-    G = len(Cs)
-    n_diag = N + M - 1
-    R = n_diag if return_E else min(n_diag, int(steps.sum(axis=1).max()) + 1)
-    T_max = int((offset[1:] - offset[:-1]).max()) * LANES
-    E_diag = np.zeros((G, R, T_max))
-    backward_kernel(*args, D, end_grad, E_diag, not return_E)
+    args, D, end_grad, waves, Bn, gathered = state
+    Cs = args[0]
+    n_waves = len(waves.u_lo)
+    R = n_waves if return_E else min(n_waves, int(waves.dk.max()) + 1)
+    E_waves = np.zeros((len(Cs), R, waves.size_max * LANES))
+    backward_kernel(*args, D, end_grad, E_waves, not return_E)
     scale = np.asarray(grad_values, dtype=np.float64)
+    geometry = (waves.schedule, waves.u_lo)
     if gathered is not None:
         H = np.zeros(gathered.log_probs.shape, dtype=Cs.dtype)
-        _scatter_gathered(Cs, gathered.Ye, n_lo, offset, scale, H)
+        _scatter_gathered(Cs, gathered.Ye, *geometry, waves.offset, scale, H)
     else:
-        H = np.empty((Bn, N, M), Cs.dtype)
-        _unpack(Cs, n_lo, offset, offset[:-1], scale, H)
+        H = np.empty((Bn, waves.N, waves.M), Cs.dtype)
+        _unpack(Cs, *geometry, waves.offset, scale, H)
     _recycle(Cs, D)
     if not return_E:
         return H
-    E = np.empty((Bn, N, M))
-    slot_start = np.arange(n_diag) * (T_max // LANES)        # diagonal k lives in slot k
-    _unpack(E_diag.reshape(G, -1), n_lo, offset, slot_start, np.ones(Bn), E)
+    E = np.empty((Bn, waves.N, waves.M))
+    slot_start = np.arange(n_waves + 1) * waves.size_max      # wavefront k lives in slot k
+    _unpack(E_waves.reshape(len(Cs), -1), *geometry, slot_start, np.ones(Bn), E)
     return H, E
 
 
-def unpack_accumulated_costs(D, N, M):
-    """The accumulated costs of the first item, shape (N, M), from the skewed layout."""
-    n_lo, offset = diagonal_layout(N, M)
-    out = np.empty((1, N, M))
-    _unpack(D, n_lo, offset, offset[:-1], np.ones(1), out)
+def unpack_accumulated_costs(state):
+    """The accumulated costs D of the first item, shape (N, M), from a forward state."""
+    _, D, _, waves, _, _ = state
+    out = np.empty((1, waves.N, waves.M))
+    _unpack(D, waves.schedule, waves.u_lo, waves.offset, np.ones(1), out)
     return out[0]
