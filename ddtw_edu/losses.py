@@ -17,27 +17,37 @@ REDUCTIONS = ("none", "mean", "sum")
 
 
 class DDTWFunction(torch.autograd.Function):
-    """values[b] = dDTW(C[b]) for a batch; backward returns grad[b] * H[b]."""
+    """values[b] = dDTW(C[b]) for a batch; backward returns grad[b] * H[b].
+
+    With ``Ye`` given, the input is ``log_probs`` (T, B, K) and the costs are
+    gathered from it (Eq. 9) inside the backend.
+    """
 
     @staticmethod
     def forward(ctx, C, problem, backend, Ye=None):
-        forward, backward = get_backend(backend)
-        array = C.detach().cpu().numpy()
-        if Ye is not None:                       # C holds log_probs (T, B, K); costs are gathered
-            array = GatheredCosts(array, Ye)
-        values, state = forward(array, problem)
-        ctx.state, ctx.backward_fn, ctx.device = state, backward, C.device
-        ctx.rerun = lambda: forward(array, problem)[1]     # backward consumes the state (retain_graph)
+        ctx.save_for_backward(C)                 # autograd frees it after backward unless retain_graph
+        ctx.problem, ctx.backend, ctx.Ye = problem, backend, Ye
+        values, ctx.state = _run_forward(C, problem, backend, Ye)
         return torch.as_tensor(values, dtype=C.dtype, device=C.device)
 
     @staticmethod
     def backward(ctx, grad_values):
-        state = ctx.state if ctx.state is not None else ctx.rerun()   # a second backward recomputes
-        ctx.state = None
+        C, = ctx.saved_tensors
+        state = ctx.state
+        if state is None:                        # a second backward (retain_graph): recompute
+            _, state = _run_forward(C, ctx.problem, ctx.backend, ctx.Ye)
+        ctx.state = None                         # the work arrays go back to the backend now
         grad = grad_values.detach().cpu().double().numpy()
         grad = np.where(np.isfinite(grad), grad, 0.0)
-        H = ctx.backward_fn(state, grad)
-        return torch.from_numpy(H).to(ctx.device), None, None, None
+        H = get_backend(ctx.backend)[1](state, grad)
+        return torch.from_numpy(H).to(C.device), None, None, None
+
+
+def _run_forward(C, problem, backend, Ye):
+    array = C.detach().cpu().numpy()
+    if Ye is not None:
+        array = GatheredCosts(array, Ye)
+    return get_backend(backend)[0](array, problem)
 
 
 def _default_backend(backend):

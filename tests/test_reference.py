@@ -36,3 +36,27 @@ def test_reference_equals_path_enumeration(minimum):
         np.testing.assert_allclose(res.H, H, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(res.E, E, rtol=1e-10, atol=1e-12)
     assert n_finite > 100          # the random problems mostly have valid paths
+
+
+@pytest.mark.parametrize("minimum", ["softmin", "sparsemin", "hardmin"])
+def test_reference_gradient_matches_finite_differences(minimum):
+    """H = d dDTW / d C (Eq. 18), also for sparsemin, which has no path enumeration."""
+    rng = np.random.default_rng(1)
+    n_checked = 0
+    for _ in range(40):
+        C, steps, W, start, end, gamma = random_problem(rng)
+        res = ddtw(C, steps, W, start, end, gamma, minimum)
+        if not np.isfinite(res.value):
+            continue
+        n_checked += 1
+        h = 1e-6
+        numeric = np.zeros_like(C)
+        for index in np.ndindex(C.shape):
+            step = np.zeros_like(C)
+            step[index] = h
+            up = ddtw(C + step, steps, W, start, end, gamma, minimum).value
+            down = ddtw(C - step, steps, W, start, end, gamma, minimum).value
+            numeric[index] = (up - down) / (2 * h)
+        np.testing.assert_allclose(res.H, numeric, atol=1e-6)
+        np.testing.assert_allclose(res.H, res.E * res.G, rtol=1e-15)
+    assert n_checked > 15

@@ -26,6 +26,7 @@ recomputes the backtracking weights ``B`` from ``D`` instead of storing the
 wavefronts, and writes ``H`` over the packed costs.
 """
 import os
+import weakref
 
 import numba
 import numpy as np
@@ -273,8 +274,8 @@ def forward_kernel(Cs, Ws, w_origin, dk, du, u_lo, offset, start_pos, start_wave
 
 @njit(cache=True, parallel=True, fastmath={"contract"})
 def backward_kernel(Cs, Ws, w_origin, dk, du, u_lo, offset, start_pos, start_wave, end_pos,
-                    gamma, minimum, D, end_grad, E_waves, recycle):
-    """Algorithm 2 for every packed group: writes H = E * G (Eq. 18) over ``Cs``.
+                    gamma, minimum, D, end_grad, E_waves, recycle, schedule, scale, H):
+    """Algorithm 2 for every packed group: H = E * G (Eq. 18), scaled per item.
 
     E is pushed from each cell to its predecessors (the transpose of Eq. 19),
     so each backtracking weight B (Eq. 16) is recomputed once, from D.
@@ -284,6 +285,14 @@ def backward_kernel(Cs, Ws, w_origin, dk, du, u_lo, offset, start_pos, start_wav
     E_waves : float64 ndarray, shape (G, R, T_max), zeros on entry
         Wavefront k of E lives in slot ``k % R``. With ``recycle`` false and R
         the number of wavefronts it returns the whole soft alignment E.
+    schedule : int
+        ROWS or DIAGONALS, to locate cell (n, m) of each packed position.
+    scale : float64 ndarray, shape (B,)
+        Upstream gradient of each item's value.
+    H : ndarray, shape (B, N, M), or shape (0, 0, 0)
+        Receives the gradient. If empty, the unscaled H is written over
+        ``Cs`` instead (each cell's cost is read before it is overwritten),
+        for :func:`_scatter_gathered`.
     """
     G = Cs.shape[0]
     S = dk.shape[0]
@@ -315,8 +324,18 @@ def backward_kernel(Cs, Ws, w_origin, dk, du, u_lo, offset, start_pos, start_wav
             for s in range(S):
                 for t in range(T):
                     a[t] += W_open[s, t] * B[s, t]
-            for t in range(T):
-                Cg[base + t] = Ek[t] * a[t]                              # H = E * G
+            if H.shape[0] == 0:
+                for t in range(T):
+                    Cg[base + t] = Ek[t] * a[t]                          # H = E * G
+            else:
+                lo = u_lo[k]
+                for l in range(min(LANES, H.shape[0] - g * LANES)):
+                    item = g * LANES + l
+                    for cell in range(T // LANES):
+                        u = lo + cell
+                        n, m = (k, u) if schedule == ROWS else (u, k - u)
+                        t = cell * LANES + l
+                        H[item, n, m] = scale[item] * Ek[t] * a[t]
             for s in range(S):                                           # Eq. (19)-(21)
                 kp = k - dk[s]
                 if kp < 0:
@@ -494,6 +513,15 @@ def _pack_cells(cells, waves):
     return np.where(valid, pos, -1), np.where(valid, wave, -1)
 
 
+class _State:
+    """What the backward pass needs from the forward pass; returns its work arrays to the pool when freed."""
+
+    def __init__(self, args, D, end_grad, waves, batch, gathered):
+        self.args, self.D, self.end_grad, self.waves, self.batch, self.gathered = args, D, end_grad, waves, batch, gathered
+        self.consumed = False
+        weakref.finalize(self, _recycle, args[0], D)
+
+
 def forward(C, problem):
     """Batched dDTW values; returns ``(values, state)`` for :func:`backward`.
 
@@ -521,42 +549,44 @@ def forward(C, problem):
     end_grad = np.empty((G, LANES, end_pos.shape[2]))
     forward_kernel(*args, D, values, end_grad)
     gathered = None if isinstance(C, np.ndarray) else C
-    return values.reshape(-1)[:Bn], (args, D, end_grad, waves, Bn, gathered)
+    return values.reshape(-1)[:Bn], _State(args, D, end_grad, waves, Bn, gathered)
 
 
 def backward(state, grad_values, return_E=False):
     """Gradient of ``sum_b grad_values[b] * value_b`` with respect to C, shape (B, N, M).
 
     With ``return_E`` also the soft alignments E (B, N, M) (unscaled). For
-    gathered CTC costs the gradient is with respect to ``log_probs`` (T, B, K).
-    Consumes ``state``: the packed costs are overwritten by the gradient.
+    gathered CTC costs the gradient is with respect to ``log_probs`` (T, B, K);
+    that path overwrites the packed costs and marks ``state.consumed``. The
+    dense path leaves ``state`` intact, so it can run again (``retain_graph``).
     """
-    args, D, end_grad, waves, Bn, gathered = state
-    Cs = args[0]
+    if state.consumed:
+        raise RuntimeError("this dDTW state was used up by an earlier backward pass")
+    waves, Bn, Cs = state.waves, state.batch, state.args[0]
     n_waves = len(waves.u_lo)
     R = n_waves if return_E else min(n_waves, int(waves.dk.max()) + 1)
     E_waves = np.zeros((len(Cs), R, waves.size_max * LANES))
-    backward_kernel(*args, D, end_grad, E_waves, not return_E)
     scale = np.asarray(grad_values, dtype=np.float64)
-    geometry = (waves.schedule, waves.u_lo)
-    if gathered is not None:
-        H = np.zeros(gathered.log_probs.shape, dtype=Cs.dtype)
-        _scatter_gathered(Cs, gathered.Ye, *geometry, waves.offset, scale, H)
+    if state.gathered is not None:
+        H = np.zeros(state.gathered.log_probs.shape, dtype=Cs.dtype)
+        H_dense = np.empty((0, 0, 0), dtype=Cs.dtype)
     else:
-        H = np.empty((Bn, waves.N, waves.M), Cs.dtype)
-        _unpack(Cs, *geometry, waves.offset, scale, H)
-    _recycle(Cs, D)
+        H = H_dense = np.empty((Bn, waves.N, waves.M), Cs.dtype)
+    backward_kernel(*state.args, state.D, state.end_grad, E_waves, not return_E, waves.schedule, scale, H_dense)
+    if state.gathered is not None:
+        _scatter_gathered(Cs, state.gathered.Ye, waves.schedule, waves.u_lo, waves.offset, scale, H)
+        state.consumed = True
     if not return_E:
         return H
     E = np.empty((Bn, waves.N, waves.M))
     slot_start = np.arange(n_waves + 1) * waves.size_max      # wavefront k lives in slot k
-    _unpack(E_waves.reshape(len(Cs), -1), *geometry, slot_start, np.ones(Bn), E)
+    _unpack(E_waves.reshape(len(Cs), -1), waves.schedule, waves.u_lo, slot_start, np.ones(Bn), E)
     return H, E
 
 
 def unpack_accumulated_costs(state):
     """The accumulated costs D of the first item, shape (N, M), from a forward state."""
-    _, D, _, waves, _, _ = state
+    waves = state.waves
     out = np.empty((1, waves.N, waves.M))
-    _unpack(D, waves.schedule, waves.u_lo, waves.offset, np.ones(1), out)
+    _unpack(state.D, waves.schedule, waves.u_lo, waves.offset, np.ones(1), out)
     return out[0]
