@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .backends import numba_cpu
 from .parameters import check_gamma, check_steps
 from .reference import ddtw_backward, ddtw_forward
 
@@ -165,7 +166,6 @@ def get_backend(backend):
     if backend == "numpy":
         return forward_numpy, backward_numpy
     if backend == "numba":
-        from .backends import numba_cpu
         return numba_cpu.forward, numba_cpu.backward
     if backend == "cuda":
         raise ValueError("backend 'cuda' is not available yet (the GPU backend is planned); use 'numba' or 'numpy'")

@@ -212,7 +212,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     M_max = int(M_lengths.max())
     Ye = np.full((B, 2 * M_max + 1), blank, dtype=np.int64)
     for b, y in enumerate(labels):
-        Ye[b, 1 : 2 * len(y) : 2] = y
+        Ye[b, : 2 * len(y) + 1] = extended_labels(y, blank)
     lp = log_probs.detach().cpu().numpy()
     for b in range(B):
         if not np.isfinite(lp[: N_lengths[b], b]).all():
@@ -291,5 +291,4 @@ def bce_sdtw_loss(X, Y, input_lengths=None, target_lengths=None, config="SDTW-E"
     return sdtw_loss(bce_cost(X, Y, eps), gamma, config, input_lengths, target_lengths, reduction, backend)
 
 
-__all__ = ["DDTWFunction", "ddtw_loss", "sdtw_loss", "ctc_loss", "multilabel_ctc_loss", "bce_sdtw_loss",
-           "extended_labels"]
+__all__ = ["DDTWFunction", "ddtw_loss", "sdtw_loss", "ctc_loss", "multilabel_ctc_loss", "bce_sdtw_loss"]
