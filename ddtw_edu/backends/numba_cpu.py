@@ -86,6 +86,25 @@ class Wavefronts:
 
 
 @njit(cache=True, inline="always")
+def _step_range(k, s, dk, du, u_lo, offset):
+    """Packed positions [first, stop) of wavefront k that step s can enter, and the shift to their sources.
+
+    Position ``first + t`` (cell x LANES + lane, relative to wavefront k) comes
+    from position ``first + t + shift`` of wavefront ``k - dk[s]`` (relative to
+    that wavefront); first == stop if the step reaches no cell of wavefront k.
+    """
+    kp = k - dk[s]
+    if kp < 0:
+        return 0, 0, 0
+    lo, lo_p = u_lo[k], u_lo[kp]
+    u0 = max(lo, lo_p + du[s])
+    u1 = min(lo + offset[k + 1] - offset[k], lo_p + offset[kp + 1] - offset[kp] + du[s])
+    if u1 <= u0:
+        return 0, 0, 0
+    return (u0 - lo) * LANES, (u1 - lo) * LANES, (lo - du[s] - lo_p) * LANES
+
+
+@njit(cache=True, inline="always")
 def _wavefront_candidates(F, W_open, Cg, Dg, Wg, w_origin, dk, du, u_lo, offset, k, start_pos, start_wave,
                           need_weights):
     """Incoming costs of every cell of wavefront k: Eq. (13) in rows s < S, Eq. (14) in row S.
@@ -101,27 +120,20 @@ def _wavefront_candidates(F, W_open, Cg, Dg, Wg, w_origin, dk, du, u_lo, offset,
     base = offset[k] * LANES
     T = (offset[k + 1] - offset[k]) * LANES
     for s in range(S):
-        kp = k - dk[s]
         Fs = F[s]
         Ws = W_open[s]
-        first, stop = T, T                      # part of the wavefront the step can reach
-        if kp >= 0:
-            lo_p = u_lo[kp]
-            u0 = max(lo, lo_p + du[s])
-            u1 = min(lo + T // LANES, lo_p + offset[kp + 1] - offset[kp] + du[s])
-            if u1 > u0:
-                first, stop = (u0 - lo) * LANES, (u1 - lo) * LANES
-                src = (offset[kp] + u0 - du[s] - lo_p) * LANES - first
-                wsrc = (w_origin[k] + lo) * LANES
-                Wv = Wg[s]
-                for t in range(first, stop):
-                    w = Wv[wsrc + t]
-                    c = Cg[base + t]
-                    value = Dg[src + t] + w * c
-                    blocked = (w == np.inf) | (c == np.inf)
-                    Fs[t] = np.inf if blocked else value
-                    if need_weights:
-                        Ws[t] = 0.0 if blocked else w
+        first, stop, shift = _step_range(k, s, dk, du, u_lo, offset)
+        src = offset[k - dk[s]] * LANES + shift
+        wsrc = (w_origin[k] + lo) * LANES
+        Wv = Wg[s]
+        for t in range(first, stop):
+            w = Wv[wsrc + t]
+            c = Cg[base + t]
+            value = Dg[src + t] + w * c
+            blocked = (w == np.inf) | (c == np.inf)
+            Fs[t] = np.inf if blocked else value
+            if need_weights:
+                Ws[t] = 0.0 if blocked else w
         for t in range(0, first):
             Fs[t] = np.inf
             Ws[t] = 0.0
@@ -318,15 +330,21 @@ def backward_kernel(Cs, Ws, w_origin, dk, du, u_lo, offset, start_pos, start_wav
                         Ek[pos - base] += end_grad[g, l, e]
             T, K = _wavefront_candidates(F, W_open, Cg, Dg, Ws[g], w_origin, dk, du, u_lo, offset, k,
                                          start_pos[g], start_wave[g], True)
-            _minimum_gradient(F, K, T, gamma, minimum, Dg[base:base + T], B, a, b, c)      # Eq. (16)
-            for t in range(T):                                           # Eq. (23)-(25)
+            Dk = Dg[base:base + T]
+            _minimum_gradient(F, K, T, gamma, minimum, Dk, B, a, b, c)                  # Eq. (16)
+            for t in range(T):                                                           # Eq. (23)-(25)
                 a[t] = B[S, t] if K > S else 0.0
             for s in range(S):
                 for t in range(T):
                     a[t] += W_open[s, t] * B[s, t]
+            for s in range(S):                                                           # Eq. (19)-(21)
+                first, stop, shift = _step_range(k, s, dk, du, u_lo, offset)
+                Ep = E_waves[g, (k - dk[s]) % R]
+                for t in range(first, stop):
+                    Ep[shift + t] += Ek[t] * B[s, t]
             if H.shape[0] == 0:
                 for t in range(T):
-                    Cg[base + t] = Ek[t] * a[t]                          # H = E * G
+                    Cg[base + t] = Ek[t] * a[t]                                          # H = E * G
             else:
                 lo = u_lo[k]
                 for l in range(min(LANES, H.shape[0] - g * LANES)):
@@ -336,17 +354,6 @@ def backward_kernel(Cs, Ws, w_origin, dk, du, u_lo, offset, start_pos, start_wav
                         n, m = (k, u) if schedule == ROWS else (u, k - u)
                         t = cell * LANES + l
                         H[item, n, m] = scale[item] * Ek[t] * a[t]
-            for s in range(S):                                           # Eq. (19)-(21)
-                kp = k - dk[s]
-                if kp < 0:
-                    continue
-                lo, lo_p = u_lo[k], u_lo[kp]
-                u0 = max(lo, lo_p + du[s])
-                u1 = min(lo + T // LANES, lo_p + offset[kp + 1] - offset[kp] + du[s])
-                Ep = E_waves[g, kp % R]
-                shift = (u0 - du[s] - lo_p) * LANES - (u0 - lo) * LANES
-                for t in range((u0 - lo) * LANES, (u1 - lo) * LANES):
-                    Ep[shift + t] += Ek[t] * B[s, t]
             if recycle:
                 Ek[:] = 0.0
 
