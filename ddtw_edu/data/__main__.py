@@ -1,8 +1,14 @@
-"""Command line for the data sets: ``python -m ddtw_edu.data check PATH``."""
+"""Command line for the data sets.
+
+``python -m ddtw_edu.data check PATH`` validates an MTD or SWD folder;
+``python -m ddtw_edu.data make --dataset mtd|swd --size tiny|small|full --out PATH``
+writes a generated one.
+"""
 import argparse
 import sys
 
 from .check import run_check
+from .generate import DATASETS, SIZES, make_dataset
 
 
 def build_parser():
@@ -16,9 +22,19 @@ def build_parser():
     check.add_argument("--overview", help="MTD: the MTD.csv overview table (default: PATH/MTD.csv if present)")
     check.set_defaults(func=lambda args: run_check(args.path, args.splits, args.overview))
 
-    # Further subcommands (`make`, which writes the default data set) are added to `subcommands`
-    # here in the same way: add_parser(...), arguments, set_defaults(func=...).
+    make = subcommands.add_parser("make", help="generate an MTD- or SWD-like data set from music21's scores")
+    make.add_argument("--dataset", required=True, choices=DATASETS)
+    make.add_argument("--size", default="small", choices=SIZES)
+    make.add_argument("--out", required=True, help="folder to write (official layout)")
+    make.add_argument("--seed", type=int, default=0)
+    make.set_defaults(func=_make)
     return parser
+
+
+def _make(args):
+    out = make_dataset(args.dataset, args.size, args.out, args.seed)
+    print(f"wrote {args.dataset} ({args.size}, seed {args.seed}) to {out}")
+    return 0
 
 
 def main(argv=None):
