@@ -114,3 +114,27 @@ def test_bad_choices_name_the_argument(tmp_path, bad):
 def test_every_listed_chorale_has_a_work_id_without_underscores():
     from ddtw_edu.data.generate import _work_id
     assert all("_" not in _work_id(p) for p in list_chorales())
+
+
+def test_sequences_feed_the_losses_through_the_padded_batch(mtd_root, swd_root, tmp_path):
+    import torch
+
+    import ddtw_edu
+    from ddtw_edu.data.batching import SequenceDataset
+    from ddtw_edu.data.sequences import TIME_AXES, mtd_sequences, swd_sequences
+
+    items = mtd_sequences(mtd_root, folds=[1], cache_dir=tmp_path, progress=False)
+    assert len(items) == len(read_mtd_splits(mtd_root)[1])
+    dataset = SequenceDataset(items, time_axes=TIME_AXES)
+    batch = dataset.collate([dataset[i] for i in range(len(dataset))])
+    B, _, _, N = batch["features"].shape
+    assert batch["features"].shape[1:3] == (6, 216)
+    # a stand-in network output: the strong targets themselves as probabilities (plus a blank)
+    probs = 0.9 * torch.cat([torch.zeros(B, N, 1), batch["strong"]], dim=2) + 0.1 / 13
+    log_probs = probs.log().transpose(0, 1)
+    loss = ddtw_edu.ctc_loss(log_probs, batch["ctc"], batch["input_lengths"], batch["target_lengths"]["ctc"],
+                             reduction="none")
+    assert torch.isfinite(loss).all()
+    swd = swd_sequences(swd_root, part="test", cache_dir=tmp_path, progress=False)
+    assert [i["name"][-4:] for i in swd] == ["HU33", "SC06"]
+    assert swd[0]["features"].shape[:2] == (6, 216) and swd[0]["strong"].shape[1] == 12
