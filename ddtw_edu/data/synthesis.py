@@ -19,26 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .features import SR
+from .targets import check_notes
 
 
 # ----------------------------------------------------------------------------- checks
-
-def _check_notes(notes, name="notes"):
-    """float64 (K, 3) with finite values and end >= start."""
-    try:
-        notes = np.array(notes, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be a numeric array of shape (K, 3): {err}") from None
-    if notes.ndim == 1 and notes.size == 0:
-        notes = notes.reshape(0, 3)
-    if notes.ndim != 2 or notes.shape[1] != 3:
-        raise ValueError(f"{name} must have shape (K, 3) [start, end, pitch], got {notes.shape}")
-    if not np.isfinite(notes).all():
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
-    if (notes[:, 1] < notes[:, 0]).any():
-        raise ValueError(f"{name} must have end >= start in every row")
-    return notes
-
 
 def _check_positive(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
@@ -166,7 +150,7 @@ def apply_tempo(notes_beats, curve):
     notes_seconds : ndarray, shape (K, 3)
         Rows [start_seconds, end_seconds, midi_pitch] (same order, pitch unchanged).
     """
-    notes = _check_notes(notes_beats, "notes_beats")
+    notes = check_notes(notes_beats, "notes_beats")
     if not isinstance(curve, TempoCurve):
         raise ValueError(f"curve must be a TempoCurve (from tempo_curve), got {type(curve).__name__}")
     out = notes.copy()
@@ -233,7 +217,7 @@ def _as_parts(notes, timbre, gains):
     """Normalize (notes, timbre, gains) to lists with one entry per part."""
     single = isinstance(notes, np.ndarray) and notes.ndim == 2
     parts = [notes] if single else list(notes)
-    parts = [_check_notes(p, "notes" if single else f"notes[{i}]") for i, p in enumerate(parts)]
+    parts = [check_notes(p, "notes" if single else f"notes[{i}]") for i, p in enumerate(parts)]
     P = len(parts)
     timbres = [timbre] * P if timbre is None or isinstance(timbre, Timbre) else list(timbre)
     timbres = [Timbre() if t is None else t for t in timbres]

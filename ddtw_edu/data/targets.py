@@ -76,7 +76,7 @@ def _check_positive(value, name):
     return value
 
 
-def check_notes(notes):
+def check_notes(notes, name="notes"):
     """Validate a note list and return it as float64, sorted by start then pitch.
 
     Parameters
@@ -91,20 +91,20 @@ def check_notes(notes):
     try:
         notes = np.array(notes, dtype=np.float64)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"notes must be a numeric array of shape (K, 3): {err}") from None
+        raise ValueError(f"{name} must be a numeric array of shape (K, 3): {err}") from None
     if notes.ndim == 1 and notes.size == 0:
         notes = notes.reshape(0, 3)
     if notes.ndim != 2 or notes.shape[1] != 3:
-        raise ValueError(f"notes must have shape (K, 3) [start, end, pitch], got {notes.shape}")
+        raise ValueError(f"{name} must have shape (K, 3) [start, end, pitch], got {notes.shape}")
     if not np.isfinite(notes).all():
-        raise ValueError("notes must be finite (no NaN or inf)")
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
     bad = np.flatnonzero(notes[:, 1] < notes[:, 0])
     if len(bad):
-        raise ValueError(f"notes must have end >= start; row {bad[0]} is {notes[bad[0]].tolist()}")
+        raise ValueError(f"{name} must have end >= start; row {bad[0]} is {notes[bad[0]].tolist()}")
     pitch = notes[:, 2]
     bad = np.flatnonzero((pitch < 0) | (pitch != np.round(pitch)))
     if len(bad):
-        raise ValueError(f"notes must have non-negative integer MIDI pitches; row {bad[0]} has {pitch[bad[0]]}")
+        raise ValueError(f"{name} must have non-negative integer MIDI pitches; row {bad[0]} has {pitch[bad[0]]}")
     return notes[np.lexsort((notes[:, 2], notes[:, 0]))]
 
 
