@@ -54,8 +54,9 @@ def ddtw(C, steps, weights=None, start=None, end=None, gamma=1.0, minimum="softm
     gamma : float
         Temperature of softmin/sparsemin (> 0); ignored by hardmin.
     minimum : {"softmin", "hardmin", "sparsemin"}
-    backend : {"numpy", "numba"}
-        "numpy" runs the reference (:mod:`ddtw_edu.reference`).
+    backend : {"numpy", "numba", "cuda"}
+        "numpy" runs the reference (:mod:`ddtw_edu.reference`), "numba" the
+        CPU backend, "cuda" the GPU backend (G and B are then None).
 
     Returns
     -------
@@ -67,9 +68,13 @@ def ddtw(C, steps, weights=None, start=None, end=None, gamma=1.0, minimum="softm
         E, G, H = ddtw_backward(B, steps, W, start, end, end_grad)
         return DDTWResult(value, D, E, H, G, B)
     get_backend(backend)                         # rejects unknown or unavailable backends
+    if backend == "cuda":
+        from .backends import cuda_gpu as fast
+    else:
+        fast = numba_cpu
     N, M = C.shape
     problem = BatchProblem(steps, W[None], start[None], end[None], [N], [M], gamma, minimum)
-    values, state = numba_cpu.forward(C[None], problem)
-    D = numba_cpu.unpack_accumulated_costs(state)
-    H, E = numba_cpu.backward(state, np.ones(1), return_E=True)
+    values, state = fast.forward(C[None], problem)
+    D = fast.unpack_accumulated_costs(state)
+    H, E = fast.backward(state, np.ones(1), return_E=True)
     return DDTWResult(float(values[0]), D, E[0], H[0])

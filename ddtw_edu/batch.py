@@ -168,5 +168,9 @@ def get_backend(backend):
     if backend == "numba":
         return numba_cpu.forward, numba_cpu.backward
     if backend == "cuda":
-        raise ValueError("backend 'cuda' is not available yet (the GPU backend is planned); use 'numba' or 'numpy'")
+        from .backends import cuda_gpu           # imported on demand: it loads the CUDA target of Numba
+        if not cuda_gpu.is_available():
+            raise ValueError("backend 'cuda' needs an NVIDIA GPU with a working CUDA driver (none found); "
+                             "use 'numba' or 'numpy'")
+        return cuda_gpu.forward, cuda_gpu.backward
     raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")

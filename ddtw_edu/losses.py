@@ -1,7 +1,8 @@
 """dDTW losses for torch: an autograd Function with the analytic backward (Alg. 2).
 
 The recursion runs in a backend ("numba" by default, "numpy" for the
-reference) on detached CPU arrays; the gradient with respect to the cost
+reference) on detached CPU arrays, or with "cuda" on the GPU (torch CUDA
+tensors stay on the device, without host copies); the gradient with respect to the cost
 matrix is H of Eq. (18), so autograd never unrolls the recursion. Costs built
 from network outputs (e.g. ``-log_probs`` gathered at the labels) are ordinary
 torch operations, and autograd chains through them as usual.
@@ -37,14 +38,22 @@ class DDTWFunction(torch.autograd.Function):
         if state is None:                        # a second backward (retain_graph): recompute
             _, state = _run_forward(C, ctx.problem, ctx.backend, ctx.Ye)
         ctx.state = None                         # the work arrays go back to the backend now
-        grad = grad_values.detach().cpu().double().numpy()
-        grad = np.where(np.isfinite(grad), grad, 0.0)
+        grad = grad_values.detach().double()
+        grad = torch.where(torch.isfinite(grad), grad, torch.zeros_like(grad))
+        if not _on_device(C, ctx.backend):
+            grad = grad.cpu().numpy()
         H = get_backend(ctx.backend)[1](state, grad)
-        return torch.from_numpy(H).to(C.device), None, None, None
+        H = H if isinstance(H, torch.Tensor) else torch.from_numpy(H)
+        return H.to(C.device), None, None, None
+
+
+def _on_device(C, backend):
+    """True if the backend works on C's own (CUDA) memory rather than on a host copy."""
+    return backend == "cuda" and C.is_cuda
 
 
 def _run_forward(C, problem, backend, Ye):
-    array = C.detach().cpu().numpy()
+    array = C.detach() if _on_device(C, backend) else C.detach().cpu().numpy()
     if Ye is not None:
         array = GatheredCosts(array, Ye)
     return get_backend(backend)[0](array, problem)
@@ -78,12 +87,22 @@ def _check_costs(C):
         raise ValueError(f"C must be float32 or float64, got {C.dtype}")
 
 
-def _check_finite(C, N_lengths, M_lengths, name):
-    """ValueError unless every cost inside the items' lengths is finite (padding may hold anything)."""
-    array = C.detach().cpu().numpy()
-    for b, (N, M) in enumerate(zip(N_lengths, M_lengths)):
-        if not np.isfinite(array[b, :N, :M]).all():
-            raise ValueError(f"{name} must be finite (no NaN or inf) within the given lengths (item {b})")
+def _check_finite(C, N_lengths, M_lengths, name, what="the given lengths"):
+    """ValueError unless every C[b, :N_b, :M_b] is finite (padding may hold anything).
+
+    CUDA tensors are checked on their device (no host copy); CPU tensors item by
+    item through NumPy views, which is much faster than torch's masked ops here.
+    """
+    C = C.detach()
+    if C.is_cuda:
+        rows = torch.arange(C.shape[1], device=C.device)[None, :] < torch.as_tensor(N_lengths, device=C.device)[:, None]
+        cols = torch.arange(C.shape[2], device=C.device)[None, :] < torch.as_tensor(M_lengths, device=C.device)[:, None]
+        bad = (~torch.isfinite(C) & rows[:, :, None] & cols[:, None, :]).flatten(1).any(dim=1).cpu().numpy()
+    else:
+        array = C.numpy()
+        bad = [not np.isfinite(array[b, :N, :M]).all() for b, (N, M) in enumerate(zip(N_lengths, M_lengths))]
+    if np.any(bad):
+        raise ValueError(f"{name} must be finite (no NaN or inf) within {what} (item {int(np.argmax(bad))})")
 
 
 def _reduce(values, reduction, normalizer=None):
@@ -213,10 +232,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     Ye = np.full((B, 2 * M_max + 1), blank, dtype=np.int64)
     for b, y in enumerate(labels):
         Ye[b, : 2 * len(y) + 1] = extended_labels(y, blank)
-    lp = log_probs.detach().cpu().numpy()
-    for b in range(B):
-        if not np.isfinite(lp[: N_lengths[b], b]).all():
-            raise ValueError(f"log_probs must be finite (no NaN or inf) within input_lengths (item {b})")
+    _check_finite(log_probs.transpose(0, 1), N_lengths, np.full(B, K), "log_probs", "input_lengths")
     problem = _ctc_problem([label_repeats(y) for y in labels], N_lengths, M_lengths, M_max, config, gamma)
     values = DDTWFunction.apply(log_probs, problem, _default_backend(backend), Ye)   # C of Eq. (9)
     return _finish_ctc(values, M_lengths, reduction, zero_infinity)

@@ -174,8 +174,10 @@ def test_unknown_config_is_rejected():
         sdtw_config(4, 3, "SDTW")
 
 
-@pytest.mark.parametrize("backend, match", [("torch", "backend must be one of"), ("cuda", "not available yet")])
-def test_unknown_or_unavailable_backend_is_rejected(backend, match):
+@pytest.mark.parametrize("backend, match", [("torch", "backend must be one of"), ("cuda", "needs an NVIDIA GPU")])
+def test_unknown_or_unavailable_backend_is_rejected(backend, match, monkeypatch):
+    from ddtw_edu.backends import cuda_gpu
+    monkeypatch.setattr(cuda_gpu, "is_available", lambda: False)     # as on a machine without a GPU
     with pytest.raises(ValueError, match=match):
         ddtw(C, STEPS, backend=backend)
     with pytest.raises(ValueError, match=match):

@@ -1,1 +1,1 @@
-"""Backends that run the dDTW recursion: "numpy" (reference), "numba" (CPU), "cuda" (planned)."""
+"""Backends that run the dDTW recursion: "numpy" (reference), "numba" (CPU), "cuda" (GPU, Numba-CUDA)."""

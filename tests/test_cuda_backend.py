@@ -1,0 +1,179 @@
+"""The "cuda" backend against the Numba CPU backend and the NumPy reference.
+
+Without a GPU these run in Numba's CUDA simulator (tests/conftest.py sets
+NUMBA_ENABLE_CUDASIM=1 before Numba is imported), which runs one Python
+thread per CUDA thread and only 4 threads per block: the sizes stay tiny, and
+wavefronts wider than a block exercise the strided loop over cells. The tests
+marked ``gpu`` need a real GPU and skip otherwise.
+"""
+import numpy as np
+import pytest
+import torch
+
+from ddtw_edu import bce_sdtw_loss, ctc_loss, ddtw, multilabel_ctc_loss, sdtw_loss
+from ddtw_edu.backends import cuda_gpu, numba_cpu
+from ddtw_edu.batch import BatchProblem, GatheredCosts, backward_numpy, forward_numpy
+from ddtw_edu.configs import CTC_CONFIGS, SDTW_CONFIGS
+from test_numba_backend import LAYOUTS, MINIMA, random_batch_problem, reference
+
+real_gpu = pytest.mark.skipif(cuda_gpu.SIMULATED or not torch.cuda.is_available(), reason="needs a real CUDA GPU")
+
+
+@pytest.mark.parametrize("advance_n", [True, False], ids=["rows", "diagonals"])
+@pytest.mark.parametrize("minimum", MINIMA)
+def test_cuda_matches_reference_values_H_and_E(minimum, advance_n):
+    """Random batches: variable lengths, blocked steps, both schedules, two weight layouts per case (all four overall)."""
+    rng = np.random.default_rng(7 * MINIMA.index(minimum) + advance_n)
+    n_finite = 0
+    for layout in LAYOUTS[advance_n::2]:
+        C, problem = random_batch_problem(rng, layout, minimum, advance_n)
+        grad_values = rng.uniform(0.5, 2.0, len(C))
+        values_ref, H_ref, E_ref = reference(C, problem, grad_values)
+        values, state = cuda_gpu.forward(C, problem)
+        H, E = cuda_gpu.backward(state, grad_values, return_E=True)
+        np.testing.assert_allclose(values, values_ref, rtol=0, atol=1e-10)       # inf == inf included
+        np.testing.assert_allclose(H, H_ref, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(E, E_ref, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(cuda_gpu.backward(state, grad_values), H, rtol=0, atol=1e-12)  # state reusable
+        n_finite += np.isfinite(values).sum()
+    assert n_finite > 5
+
+
+@pytest.mark.parametrize("minimum", MINIMA)
+def test_float32_input_gives_float32_gradient_equal_to_numba(minimum):
+    rng = np.random.default_rng(3)
+    C, problem = random_batch_problem(rng, "per column", minimum)
+    C = C.astype(np.float32)
+    grad_values = rng.uniform(0.5, 2.0, len(C))
+    values, state = cuda_gpu.forward(C, problem)
+    H = cuda_gpu.backward(state, grad_values)
+    values_cpu, state_cpu = numba_cpu.forward(C, problem)
+    assert values.dtype == np.float64 and H.dtype == np.float32
+    np.testing.assert_allclose(values, values_cpu, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(H, numba_cpu.backward(state_cpu, grad_values), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("steps", [[(1, 0), (0, 1), (1, 1)], [(1, 0), (1, 1), (1, 2)]], ids=["diagonals", "rows"])
+def test_wavefronts_much_wider_than_a_block(steps):
+    """N, M well beyond the block size: every thread takes many cells of a wavefront."""
+    rng = np.random.default_rng(1)
+    B, N, M = 2, 40, 30
+    C = rng.uniform(0, 1, (B, N, M))
+    problem = BatchProblem(steps, np.ones((B, 1, 1, 3)), np.zeros((B, 1, 2)), [[(N - 1, M - 1)], [(29, 11)]],
+                           [N, 30], [M, 12], 0.5, "softmin")
+    values, state = cuda_gpu.forward(C, problem)
+    H, E = cuda_gpu.backward(state, np.ones(B), return_E=True)
+    values_cpu, state_cpu = numba_cpu.forward(C, problem)
+    H_cpu, E_cpu = numba_cpu.backward(state_cpu, np.ones(B), return_E=True)
+    np.testing.assert_allclose(values, values_cpu, rtol=1e-12)
+    np.testing.assert_allclose(H, H_cpu, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(E, E_cpu, rtol=0, atol=1e-10)
+
+
+def test_gathered_ctc_costs_match_the_reference():
+    rng = np.random.default_rng(5)
+    T, B, K, M = 6, 3, 4, 2
+    log_probs = np.log(rng.dirichlet(np.ones(K), size=(T, B)))
+    Ye = np.array([[0, 1, 0, 2, 0], [0, 3, 0, 3, 0], [0, 2, 0, 0, 0]])
+    W = np.ones((B, 1, 2 * M + 1, 3))
+    W[:, 0, 0::2, 2] = np.inf
+    W[1, 0, 3, 2] = np.inf                                               # repeated label: no skip
+    start = np.array([[(0, 0), (0, 1)]] * B)
+    end = np.array([[(5, 4), (5, 3)], [(5, 4), (5, 3)], [(3, 2), (3, 1)]])
+    problem = BatchProblem([(1, 0), (1, 1), (1, 2)], W, start, end, [6, 6, 4], [5, 5, 3], 1.0, "softmin")
+    grad_values = np.array([1.0, 0.5, 2.0])
+    values_ref, state_ref = forward_numpy(GatheredCosts(log_probs, Ye), problem)
+    values, state = cuda_gpu.forward(GatheredCosts(log_probs, Ye), problem)
+    np.testing.assert_allclose(values, values_ref, rtol=1e-12)
+    np.testing.assert_allclose(cuda_gpu.backward(state, grad_values), backward_numpy(state_ref, grad_values),
+                               rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("minimum", MINIMA)
+@pytest.mark.parametrize("weights_shape", [(3,), (6, 3), (5, 6, 3)])
+def test_ddtw_cuda_backend_matches_numba_backend(weights_shape, minimum):
+    rng = np.random.default_rng(len(weights_shape))
+    C = rng.uniform(0, 1, (5, 6))
+    weights = rng.uniform(0.5, 2.0, weights_shape)
+    kwargs = dict(weights=weights, start=[(0, 0), (1, 0)], end=[(4, 5), (4, 4)], gamma=0.7, minimum=minimum)
+    fast, cpu = (ddtw(C, [(1, 0), (0, 1), (1, 1)], backend=b, **kwargs) for b in ("cuda", "numba"))
+    assert fast.value == pytest.approx(cpu.value, abs=1e-12)
+    for name in "DEH":
+        np.testing.assert_allclose(getattr(fast, name), getattr(cpu, name), rtol=0, atol=1e-12)
+
+
+def _loss_and_grad(loss, inputs, backend, **kwargs):
+    inputs = [x.clone().requires_grad_(x.is_floating_point()) for x in inputs]
+    values = loss(*inputs, backend=backend, **kwargs)
+    values.sum().backward()
+    return values.detach(), inputs[0].grad
+
+
+@pytest.mark.parametrize("config", CTC_CONFIGS)
+def test_ctc_losses_cuda_equal_numba_for_every_table1_configuration(config):
+    g = torch.Generator().manual_seed(CTC_CONFIGS.index(config))
+    T, B, K = 7, 3, 4
+    log_probs = torch.randn(T, B, K, dtype=torch.float64, generator=g).log_softmax(-1)
+    targets = torch.tensor([[1, 2, 2], [3, 1, 0], [2, 0, 0]])
+    args = (log_probs, targets, torch.tensor([7, 6, 4]), torch.tensor([3, 2, 1]))
+    kwargs = dict(config=config, reduction="none")
+    fast = _loss_and_grad(lambda lp, *rest, **kw: ctc_loss(lp, *args[1:], **kw), args[:1], "cuda", **kwargs)
+    cpu = _loss_and_grad(lambda lp, *rest, **kw: ctc_loss(lp, *args[1:], **kw), args[:1], "numba", **kwargs)
+    for x, y in zip(fast, cpu):
+        torch.testing.assert_close(x, y, rtol=1e-10, atol=1e-10)
+    X = torch.rand(2, 6, 3, dtype=torch.float64, generator=g)
+    Y = (torch.rand(2, 3, 2, generator=g) < 0.5).double()
+    fast = _loss_and_grad(multilabel_ctc_loss, (X, Y), "cuda", config=config, target_lengths=[3, 2])
+    cpu = _loss_and_grad(multilabel_ctc_loss, (X, Y), "numba", config=config, target_lengths=[3, 2])
+    for x, y in zip(fast, cpu):
+        torch.testing.assert_close(x, y, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("config", SDTW_CONFIGS)
+def test_sdtw_losses_cuda_equal_numba_for_every_table1_configuration(config):
+    g = torch.Generator().manual_seed(SDTW_CONFIGS.index(config))
+    C = torch.rand(3, 6, 5, dtype=torch.float32, generator=g)
+    kwargs = dict(config=config, gamma=0.5, input_lengths=[6, 4, 5], target_lengths=[5, 3, 2])
+    fast = _loss_and_grad(sdtw_loss, (C,), "cuda", **kwargs)
+    cpu = _loss_and_grad(sdtw_loss, (C,), "numba", **kwargs)
+    for x, y in zip(fast, cpu):
+        torch.testing.assert_close(x, y, rtol=1e-5, atol=1e-6)
+    X = torch.rand(2, 6, 3, dtype=torch.float64, generator=g)
+    Y = (torch.rand(2, 4, 3, generator=g) < 0.5).double()
+    fast = _loss_and_grad(bce_sdtw_loss, (X, Y), "cuda", config=config)
+    cpu = _loss_and_grad(bce_sdtw_loss, (X, Y), "numba", config=config)
+    for x, y in zip(fast, cpu):
+        torch.testing.assert_close(x, y, rtol=1e-10, atol=1e-10)
+
+
+@real_gpu
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_torch_cuda_tensors_stay_on_the_device(dtype):
+    """Values and gradients are CUDA tensors; C's memory is read in place (no host copy)."""
+    C = torch.rand(4, 300, 200, dtype=dtype, device="cuda")
+    values, state = cuda_gpu.forward(C, BatchProblem([(1, 0), (0, 1), (1, 1)], np.ones((4, 1, 1, 3)),
+                                                     np.zeros((4, 1, 2)), [[(299, 199)]] * 4, [300] * 4, [200] * 4,
+                                                     1.0, "softmin"))
+    assert isinstance(values, torch.Tensor) and values.is_cuda
+    assert state.args[0].__cuda_array_interface__["data"][0] == C.data_ptr()      # a view, not a copy
+    H = cuda_gpu.backward(state, torch.ones(4, device="cuda", dtype=torch.float64))
+    assert isinstance(H, torch.Tensor) and H.is_cuda and H.dtype == dtype
+    C.requires_grad_(True)
+    loss = sdtw_loss(C, backend="cuda").sum()
+    loss.backward()
+    C_cpu = C.detach().cpu().requires_grad_(True)
+    sdtw_loss(C_cpu, backend="numba").sum().backward()
+    tol = 1e-4 if dtype == torch.float32 else 1e-9
+    torch.testing.assert_close(loss.detach().cpu(), sdtw_loss(C_cpu.detach(), backend="numba").sum(), rtol=tol, atol=tol)
+    torch.testing.assert_close(C.grad.cpu(), C_cpu.grad, rtol=tol, atol=tol)
+
+
+@real_gpu
+def test_ctc_loss_on_the_gpu_matches_torch_for_long_sequences():
+    T, B, K, S = 2000, 4, 30, 600
+    log_probs = torch.randn(T, B, K, device="cuda", dtype=torch.float64).log_softmax(-1).requires_grad_(True)
+    targets = torch.randint(1, K, (B, S), device="cuda")
+    lengths = (torch.full((B,), T), torch.tensor([S, S - 5, 100, 1]))
+    ours = ctc_loss(log_probs, targets, *lengths, backend="cuda", reduction="sum")
+    torch_value = torch.nn.functional.ctc_loss(log_probs, targets, *lengths, reduction="sum")
+    torch.testing.assert_close(ours, torch_value, rtol=1e-9, atol=1e-6)
