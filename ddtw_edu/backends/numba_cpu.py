@@ -443,7 +443,7 @@ def _unpack(Xs, schedule, u_lo, slot_start, scale, X):
                     X[g * LANES + l, n, m] = scale[g * LANES + l] * Xs[g, pos + l]
 
 
-_spare_buffers = {}          # (nbytes) -> arrays returned by finished backward passes
+_spare_buffers = {}          # (nbytes) -> work arrays of finished calls, free for reuse
 
 
 def _allocate(shape, dtype):
