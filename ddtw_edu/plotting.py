@@ -130,3 +130,132 @@ def plot_label_probabilities(P, labels, ax=None, title=None, cmap="viridis", col
     ax.set_xticklabels(labels)
     artists["path"] = [] if path is None else plot_path(path, ax=ax, color="tab:red", line=False)
     return artists
+
+
+def _step_weights(N, M, steps, weights):
+    """Weights broadcast to shape (N, M, S), as ``ddtw`` accepts them ((S,), (M, S) or (N, M, S))."""
+    steps = np.asarray(steps, dtype=int).reshape(-1, 2)
+    S = len(steps)
+    W = np.ones(S) if weights is None else np.asarray(weights, dtype=float)
+    if W.shape not in ((S,), (M, S), (N, M, S)):
+        raise ValueError(f"weights must have shape (S,), (M, S) or (N, M, S) with S = {S}, got {W.shape}")
+    return steps, np.broadcast_to(W, (N, M, S))
+
+
+def compute_usable_cells(N, M, steps, weights=None, start=None, end=None):
+    """Cells that lie on at least one valid alignment path (the others are gray in Fig. 4).
+
+    Parameters
+    ----------
+    N, M : int
+        Grid size (predictions, labels).
+    steps : array_like, shape (S, 2)
+    weights : None or array_like, shape (S,), (M, S) or (N, M, S)
+        Step weights of the step *into* a cell; ``inf`` blocks that step.
+    start, end : array_like of (n, m), 0-based; default {(0, 0)} and {(N - 1, M - 1)}.
+
+    Returns
+    -------
+    usable : ndarray of bool, shape (N, M)
+        Reachable from a start cell and able to reach an end cell.
+    """
+    steps, W = _step_weights(N, M, steps, weights)
+    start = np.array([(0, 0)] if start is None else start, dtype=int).reshape(-1, 2)
+    end = np.array([(N - 1, M - 1)] if end is None else end, dtype=int).reshape(-1, 2)
+    forward = np.zeros((N, M), dtype=bool)
+    backward = np.zeros((N, M), dtype=bool)
+    forward[start[:, 0], start[:, 1]] = True
+    backward[end[:, 0], end[:, 1]] = True
+    cells = [(n, m) for m in range(M) for n in range(N)]
+    for n, m in cells:                                  # increasing order, as Algorithm 1
+        for s, (i, j) in enumerate(steps):
+            if n - i >= 0 and m - j >= 0 and np.isfinite(W[n, m, s]) and forward[n - i, m - j]:
+                forward[n, m] = True
+    for n, m in reversed(cells):                        # decreasing order, as Algorithm 2
+        for s, (i, j) in enumerate(steps):
+            if n + i < N and m + j < M and np.isfinite(W[n + i, m + j, s]) and backward[n + i, m + j]:
+                backward[n, m] = True
+    return forward & backward
+
+
+def plot_steps(N, M, steps, weights=None, start=None, end=None, ax=None, labels=None, only_usable=True,
+               legend=False):
+    """Draw the building blocks of a dDTW parameterization on the N x M grid, like Fig. 4.
+
+    Every allowed step (finite weight) is an arrow into the cell it enters;
+    start cells are outlined in orange, end cells filled in orange, and cells
+    on no valid path are gray. Cell ``(n, m)`` sits at x = m, y = n (0-based),
+    as in :func:`plot_matrix`.
+
+    Parameters
+    ----------
+    N, M : int
+    steps, weights, start, end
+        As in :func:`ddtw_edu.ddtw` (e.g. ``**ddtw_edu.ctc_config(labels, N)._asdict()``).
+    ax : matplotlib Axes, optional
+    labels : sequence of str, length M, optional
+        Tick labels of the columns, e.g. the extended labels.
+    only_usable : bool
+        Draw arrows only between cells that lie on some valid path.
+    legend : bool
+        Add a legend (steps, start, end) to the right of the axes.
+
+    Returns
+    -------
+    artists : dict
+        ``"arrows"``: list of (FancyArrowPatch, (n0, m0), (n1, m1), s);
+        ``"start"``, ``"end"``, ``"unusable"``: lists of Rectangle patches;
+        ``"usable"``: the boolean mask of :func:`compute_usable_cells`;
+        ``"legend"``: the Legend, if ``legend``. Each step size has one
+        colour in every figure: (1, 0) blue, (1, 1) orange, (1, 2) green, (0, 1) red.
+    """
+    from matplotlib.patches import FancyArrowPatch, Rectangle
+
+    ax = _axes(ax)
+    steps, W = _step_weights(N, M, steps, weights)
+    start = np.array([(0, 0)] if start is None else start, dtype=int).reshape(-1, 2)
+    end = np.array([(N - 1, M - 1)] if end is None else end, dtype=int).reshape(-1, 2)
+    usable = compute_usable_cells(N, M, steps, W, start, end)
+    artists = {"arrows": [], "start": [], "end": [], "unusable": [], "usable": usable, "legend": None}
+    for n in range(N):
+        for m in range(M):
+            if not usable[n, m]:
+                patch = Rectangle((m - 0.5, n - 0.5), 1, 1, facecolor="0.8", edgecolor="none")
+                artists["unusable"].append(ax.add_patch(patch))
+    for n, m in end.tolist():
+        patch = Rectangle((m - 0.5, n - 0.5), 1, 1, facecolor="tab:orange", alpha=0.5, edgecolor="none")
+        artists["end"].append(ax.add_patch(patch))
+    for n, m in start.tolist():
+        patch = Rectangle((m - 0.45, n - 0.45), 0.9, 0.9, facecolor="none", edgecolor="tab:orange", linewidth=2.5)
+        artists["start"].append(ax.add_patch(patch))
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fixed = {(1, 0): 0, (0, 1): 3, (1, 1): 1, (1, 2): 2}    # one colour per step, the same in every figure
+    colors = [cycle[fixed.get(tuple(step), 4 + s) % len(cycle)] for s, step in enumerate(steps.tolist())]
+    for n in range(N):
+        for m in range(M):
+            for s, (i, j) in enumerate(steps):
+                n0, m0 = n - i, m - j
+                if n0 < 0 or m0 < 0 or not np.isfinite(W[n, m, s]):
+                    continue
+                if only_usable and not (usable[n0, m0] and usable[n, m]):
+                    continue
+                arrow = FancyArrowPatch((m0, n0), (m, n), arrowstyle="-|>", mutation_scale=10, shrinkA=4,
+                                        shrinkB=4, color=colors[s], linewidth=1.2)
+                artists["arrows"].append((ax.add_patch(arrow), (n0, m0), (n, m), s))
+    if legend:
+        from matplotlib.lines import Line2D
+        handles = [Line2D([], [], color=colors[s], label=f"step ({i}, {j})") for s, (i, j) in enumerate(steps)]
+        handles += [Rectangle((0, 0), 1, 1, facecolor="none", edgecolor="tab:orange", linewidth=2, label="start"),
+                    Rectangle((0, 0), 1, 1, facecolor="tab:orange", alpha=0.5, label="end")]
+        artists["legend"] = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small")
+    ax.scatter(*np.meshgrid(np.arange(M), np.arange(N)), s=6, color="k", zorder=3)
+    ax.set_xlim(-0.5, M - 0.5)
+    ax.set_ylim(-0.5, N - 0.5)
+    ax.set_xticks(np.arange(M))
+    ax.set_yticks(np.arange(N))
+    if labels is not None:
+        ax.set_xticklabels(labels)
+    ax.set_xlabel("m (labels)")
+    ax.set_ylabel("n (predictions)")
+    ax.set_aspect("equal")
+    return artists

@@ -8,7 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
-PAGES = ["book/intro", "book/notation", "notebooks/01_ctc_revisited", "notebooks/02_soft_dtw_revisited"]
+PAGES = ["book/intro", "book/notation", "notebooks/01_ctc_revisited", "notebooks/02_soft_dtw_revisited",
+         "notebooks/03_from_ctc_to_sdtw"]
 
 
 @pytest.mark.skipif(not JUPYTER_BOOK.exists() and shutil.which("jupyter-book") is None,
@@ -25,3 +26,5 @@ def test_book_builds_without_warnings(tmp_path):
         assert (html / f"{page}.html").is_file(), f"missing page {page}.html"
     chapter = (html / "notebooks" / "01_ctc_revisited.html").read_text()
     assert "sd-dropdown" in chapter                   # the exercise solution is a collapsed dropdown
+    for page in PAGES[2:]:                            # every chapter has its dropdown solution
+        assert "sd-dropdown" in (html / f"{page}.html").read_text(), f"no dropdown solution in {page}"

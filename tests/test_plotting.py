@@ -80,3 +80,64 @@ def test_helpers_never_show(monkeypatch, ax):
     plot_matrix(np.eye(2), ax=ax)
     plot_path([(0, 0), (1, 1)], ax=ax)
     plot_label_probabilities(np.eye(2), ["ε", "a"], ax=ax)
+
+
+def test_compute_usable_cells_marks_the_ctc_corners_unreachable():
+    from ddtw_edu import ctc_config
+    from ddtw_edu.plotting import compute_usable_cells
+    config = ctc_config([1, 2], N=4)                       # Y^e = (ε, 1, ε, 2, ε), M^e = 5
+    usable = compute_usable_cells(4, 5, **config._asdict())
+    assert usable[0, 0] and usable[0, 1] and not usable[0, 2]   # start cells only in row 0
+    assert usable[3, 3] and usable[3, 4] and not usable[3, 2]   # end cells only in row N - 1
+    np.testing.assert_array_equal(usable, [[1, 1, 0, 0, 0],        # worked by hand: forward reachable
+                                           [1, 1, 1, 1, 0],        # from the start cells and backward
+                                           [0, 1, 1, 1, 1],        # reachable from the end cells
+                                           [0, 0, 0, 1, 1]])
+
+
+def test_compute_usable_cells_of_sdtw_is_the_whole_grid():
+    from ddtw_edu import sdtw_config
+    from ddtw_edu.plotting import compute_usable_cells
+    assert compute_usable_cells(3, 4, **sdtw_config(3, 4)._asdict()).all()
+
+
+def test_plot_steps_draws_only_allowed_steps_and_the_boundaries(ax):
+    from ddtw_edu import ctc_config
+    from ddtw_edu.plotting import plot_steps
+    config = ctc_config([1, 1], N=4)                       # repeated label: no skip (1, 2)
+    artists = plot_steps(4, 5, **config._asdict(), ax=ax, labels=["ε", "a", "ε", "a", "ε"])
+    assert len(artists["start"]) == 2 and len(artists["end"]) == 2
+    used_steps = {s for *_, s in artists["arrows"]}
+    assert used_steps <= {0, 1}                            # the blocked skip never appears
+    for arrow, (n0, m0), (n1, m1), s in artists["arrows"]:
+        assert arrow.axes is ax
+        assert (n1 - n0, m1 - m0) == tuple(config.steps[s])
+        assert artists["usable"][n0, m0] and artists["usable"][n1, m1]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["ε", "a", "ε", "a", "ε"]
+
+
+def test_plot_steps_shows_the_skip_between_different_labels(ax):
+    from ddtw_edu import ctc_config
+    from ddtw_edu.plotting import plot_steps
+    artists = plot_steps(4, 5, **ctc_config([1, 2], N=4)._asdict(), ax=ax)
+    skips = [(a, b) for _, a, b, s in artists["arrows"] if s == 2]
+    assert skips and all(b[1] == 3 for a, b in skips)       # only into the second label, over the blank
+
+
+def test_plot_steps_rejects_weights_of_the_wrong_shape(ax):
+    from ddtw_edu.plotting import plot_steps
+    with pytest.raises(ValueError, match="weights"):
+        plot_steps(3, 3, [(1, 0), (0, 1)], weights=np.ones(3), ax=ax)
+
+
+def test_plot_steps_colours_a_step_the_same_in_every_parameterization(ax):
+    from ddtw_edu import ctc_config, sdtw_config
+    from ddtw_edu.plotting import plot_steps
+    fig2, ax2 = plt.subplots()
+    ctc = plot_steps(4, 5, **ctc_config([1, 2], N=4)._asdict(), ax=ax, legend=True)
+    sdtw = plot_steps(4, 3, **sdtw_config(4, 3)._asdict(), ax=ax2)
+    diagonal = {tuple(a.get_edgecolor()) for a, p, q, s in ctc["arrows"] if (q[0] - p[0], q[1] - p[1]) == (1, 1)}
+    diagonal |= {tuple(a.get_edgecolor()) for a, p, q, s in sdtw["arrows"] if (q[0] - p[0], q[1] - p[1]) == (1, 1)}
+    assert len(diagonal) == 1
+    assert [t.get_text() for t in ctc["legend"].get_texts()][:3] == ["step (1, 0)", "step (1, 1)", "step (1, 2)"]
+    plt.close(fig2)
