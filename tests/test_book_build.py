@@ -9,7 +9,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 PAGES = ["book/intro", "book/notation", "notebooks/01_ctc_revisited", "notebooks/02_soft_dtw_revisited",
-         "notebooks/03_from_ctc_to_sdtw", "notebooks/04_ddtw", "notebooks/05_label_probabilities_and_costs"]
+         "notebooks/03_from_ctc_to_sdtw", "notebooks/04_ddtw", "notebooks/05_label_probabilities_and_costs",
+         "notebooks/06_making_it_fast"]
 
 
 @pytest.mark.skipif(not JUPYTER_BOOK.exists() and shutil.which("jupyter-book") is None,

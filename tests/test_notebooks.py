@@ -16,9 +16,10 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_there_are_chapter_notebooks():
-    assert [p.name for p in NOTEBOOKS][:5] == ["01_ctc_revisited.ipynb", "02_soft_dtw_revisited.ipynb",
+    assert [p.name for p in NOTEBOOKS][:6] == ["01_ctc_revisited.ipynb", "02_soft_dtw_revisited.ipynb",
                                                "03_from_ctc_to_sdtw.ipynb", "04_ddtw.ipynb",
-                                               "05_label_probabilities_and_costs.ipynb"]
+                                               "05_label_probabilities_and_costs.ipynb",
+                                               "06_making_it_fast.ipynb"]
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
