@@ -148,3 +148,18 @@ def test_multilabel_ctc_loss_on_padded_chord_batch_matches_single_items():
 def test_bad_input_names_the_argument(build, match):
     with pytest.raises(ValueError, match=match):
         build()
+
+
+def test_context_frames_are_not_counted_in_input_lengths():
+    rng = np.random.default_rng(1)
+    items = [{"features": rng.standard_normal((2, N + 4)), "strong": np.eye(3)[rng.integers(0, 3, N)]}
+             for N in (5, 7)]
+    dataset = SequenceDataset(items, time_axes={"features": 1}, context=4)
+    batch = dataset.collate([dataset[0], dataset[1]])
+    assert batch["features"].shape == (2, 2, 11)
+    assert batch["input_lengths"].tolist() == [5, 7]
+    assert batch["strong"].shape == (2, 7, 3)
+    with pytest.raises(ValueError, match="context"):
+        SequenceDataset(items, time_axes={"features": 1}, context=0)     # strong has N rows, features N + 4
+    with pytest.raises(ValueError, match="context must be an integer"):
+        SequenceDataset(items, time_axes={"features": 1}, context=-1)

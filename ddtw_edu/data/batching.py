@@ -50,14 +50,18 @@ class SequenceDataset(torch.utils.data.Dataset):
         ``{"features": 1}`` for features of shape (C_in, N, F).
     float_dtype : torch.dtype
         Floating-point arrays become this dtype; integer arrays become int64.
+    context : int
+        Extra feature frames a network consumes beyond the N it predicts
+        (74 for the SWD network of Table V): features then have N + context
+        frames and ``input_lengths`` counts N.
 
     Notes
     -----
     ``strong`` and ``stretched``, when present, must have N rows (one per
-    feature frame). Use ``collate_fn=dataset.collate`` in a DataLoader.
+    predicted frame). Use ``collate_fn=dataset.collate`` in a DataLoader.
     """
 
-    def __init__(self, items, time_axes=None, float_dtype=torch.float32):
+    def __init__(self, items, time_axes=None, float_dtype=torch.float32, context=0):
         if time_axes is not None and not isinstance(time_axes, Mapping):
             raise ValueError(f"time_axes must be a dict of field -> axis or None, got {time_axes!r}")
         if not (isinstance(float_dtype, torch.dtype) and float_dtype.is_floating_point):
@@ -65,6 +69,9 @@ class SequenceDataset(torch.utils.data.Dataset):
         self.items = list(items)
         self.time_axes = dict(time_axes or {})
         self.float_dtype = float_dtype
+        if int(context) != context or context < 0:
+            raise ValueError(f"context must be an integer >= 0, got {context!r}")
+        self.context = int(context)
         for i, item in enumerate(self.items):
             self._check_item(i, item)
 
@@ -78,10 +85,14 @@ class SequenceDataset(torch.utils.data.Dataset):
                 if not 0 <= axis < value.ndim:
                     raise ValueError(f"items[{i}]['{name}'] of shape {tuple(value.shape)} has no time axis {axis}")
                 lengths[name] = value.shape[axis]
-        N = lengths[INPUT_FIELD]
+        N = lengths[INPUT_FIELD] - self.context
+        if N < 1:
+            raise ValueError(f"items[{i}]['{INPUT_FIELD}'] has {lengths[INPUT_FIELD]} frames, "
+                             f"fewer than context + 1 = {self.context + 1}")
         for name in FRAME_FIELDS:
             if name in lengths and lengths[name] != N:
-                raise ValueError(f"items[{i}]['{name}'] has {lengths[name]} frames, features have {N}")
+                raise ValueError(f"items[{i}]['{name}'] has {lengths[name]} frames, features have {N} "
+                                 f"(+ {self.context} context frames)")
 
     def __len__(self):
         return len(self.items)
@@ -100,7 +111,7 @@ class SequenceDataset(torch.utils.data.Dataset):
 
     def collate(self, batch, pad_value=0.0, label_pad_value=1):
         """:func:`collate_sequences` with this dataset's time axes."""
-        return collate_sequences(batch, pad_value, label_pad_value, self.time_axes)
+        return collate_sequences(batch, pad_value, label_pad_value, self.time_axes, self.context)
 
 
 def _pad_field(name, values, axis, pad):
@@ -117,7 +128,7 @@ def _pad_field(name, values, axis, pad):
     return out, lengths
 
 
-def collate_sequences(batch, pad_value=0.0, label_pad_value=1, time_axes=None):
+def collate_sequences(batch, pad_value=0.0, label_pad_value=1, time_axes=None, context=0):
     """Pad a list of items along their time axes and record the lengths.
 
     Parameters
@@ -131,6 +142,8 @@ def collate_sequences(batch, pad_value=0.0, label_pad_value=1, time_axes=None):
         Fill for integer fields (CTC labels); 1 is a valid non-blank class.
     time_axes : dict or None
         Time axis per field (default 0), as in :class:`SequenceDataset`.
+    context : int
+        Feature frames beyond the predicted ones, as in :class:`SequenceDataset`.
 
     Returns
     -------
@@ -138,8 +151,8 @@ def collate_sequences(batch, pad_value=0.0, label_pad_value=1, time_axes=None):
         Every array field padded to shape (B, ...) with its time axis at the
         batch maximum, e.g. ``features`` (B, N_max, F) or (B, C_in, N_max, F),
         ``weak`` (B, M_max, 12), ``ctc`` (B, S_max) int64; non-array fields as
-        lists; ``input_lengths``, int64 (B,), the N of each item; and
-        ``target_lengths``, a dict of int64 (B,) tensors per target field
+        lists; ``input_lengths``, int64 (B,), the N of each item (its feature
+        frames minus ``context``); and ``target_lengths``, a dict of int64 (B,) tensors per target field
         (e.g. ``target_lengths["weak"]``, ``target_lengths["ctc"]``).
     """
     if len(batch) == 0:
@@ -162,7 +175,7 @@ def collate_sequences(batch, pad_value=0.0, label_pad_value=1, time_axes=None):
                                      label_pad_value if is_label else pad_value)
         out[name] = padded
         if name == INPUT_FIELD:
-            out["input_lengths"] = lengths
+            out["input_lengths"] = lengths - context
         else:
             target_lengths[name] = lengths
     out["target_lengths"] = target_lengths

@@ -1,0 +1,13 @@
+"""The experiments of Sec. VII, end to end: ``python -m ddtw_edu.experiments mtd|swd|report``.
+
+tasks     the MTD (Sec. VII-B) and SWD (Sec. VII-C) settings
+data      train/val/test items of a data folder, the retrieval database
+evaluate  test metrics of a trained network (Tables III-IV, Fig. 11)
+run       train every configuration, evaluate, write results (resumable)
+"""
+from .evaluate import decode, evaluate_mtd, evaluate_swd, predict
+from .run import default_device, load_examples, load_results, run_experiment
+from .tasks import TASKS, Task, get_task
+
+__all__ = ["TASKS", "Task", "get_task", "run_experiment", "load_results", "load_examples", "default_device",
+           "predict", "decode", "evaluate_mtd", "evaluate_swd"]
