@@ -42,6 +42,36 @@ def horizontal_weight(config):
     return HORIZONTAL_WEIGHT_W if config.endswith("-W") else 1.0
 
 
+def set_horizontal_weight(blocks, w_h):
+    """Building blocks with the weight of the (1, 0) step into target cells set to ``w_h`` (Sec. VII-A-3).
+
+    Works for the blocks of :func:`ctc_config` (column-wise weights (2M + 1, 3);
+    targets are the odd 0-based columns, blanks keep their weights) and of
+    :func:`sdtw_config` (one weight per step, step (1, 0) first). ``w_h = 0.1``
+    turns a configuration into its -W variant.
+
+    Parameters
+    ----------
+    blocks : Config
+    w_h : float
+        Positive weight (``inf`` blocks the step).
+
+    Returns
+    -------
+    Config
+    """
+    if not w_h > 0:
+        raise ValueError(f"w_h must be a positive weight, got {w_h!r}")
+    W = np.array(blocks.weights, dtype=float)
+    if W.ndim == 2:
+        W[1::2, 0] = w_h
+    elif W.ndim == 1 and tuple(blocks.steps[0]) == (1, 0):
+        W[0] = w_h
+    else:
+        raise ValueError("blocks must come from ctc_config or sdtw_config (step (1, 0) first)")
+    return blocks._replace(weights=W)
+
+
 def extended_labels(labels, blank=0):
     """Y^e for a label sequence: a blank before, between and after the labels (Sec. II-A).
 

@@ -132,6 +132,38 @@ def plot_label_probabilities(P, labels, ax=None, title=None, cmap="viridis", col
     return artists
 
 
+def plot_ddtw_result(result, axes=None, labels=None, title=None):
+    """Accumulated costs D, soft alignment E and gradient H of one dDTW result, side by side.
+
+    Parameters
+    ----------
+    result : DDTWResult
+        From :func:`ddtw_edu.ddtw`.
+    axes : sequence of three matplotlib Axes, optional
+        Default: a new figure with three panels.
+    labels : sequence of str, optional
+        Tick labels of the columns (the target symbols).
+    title : str, optional
+        Prefix of the panel titles.
+
+    Returns
+    -------
+    list of dict
+        What :func:`plot_matrix` returned for D, E and H.
+    """
+    if axes is None:
+        axes = plt.subplots(1, 3, figsize=(12, 3.2), layout="constrained")[1]
+    prefix = f"{title}: " if title else ""
+    drawn = [plot_matrix(result.D, ax=axes[0], title=prefix + r"$\mathbf{D}$"),
+             plot_matrix(result.E, ax=axes[1], title=prefix + r"$\mathbf{E}$", cmap="Reds", vmin=0, vmax=1),
+             plot_matrix(result.H, ax=axes[2], title=prefix + r"$\mathbf{H}$", cmap="Reds", vmin=0)]
+    if labels is not None:
+        for ax in axes:
+            ax.set_xticks(np.arange(len(labels)))
+            ax.set_xticklabels(labels)
+    return drawn
+
+
 def _step_weights(N, M, steps, weights):
     """Weights broadcast to shape (N, M, S), as ``ddtw`` accepts them ((S,), (M, S) or (N, M, S))."""
     steps = np.asarray(steps, dtype=int).reshape(-1, 2)

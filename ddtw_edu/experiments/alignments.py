@@ -1,0 +1,100 @@
+"""Soft alignments of a trained network's predictions, as drawn in Fig. 10 (right column).
+
+For a Table I configuration, the soft alignment is E of dDTW (Eq. 19) on the
+configuration's own cost matrix and building blocks: the CTC configurations
+align X with the extended label sequence (blanks at the even 0-based
+positions), the SDTW configurations with the weak targets. The reference
+alignment of Fig. 10(f) comes from the strong annotation instead: frame n is
+aligned to the weak target whose run of frames contains n.
+"""
+import numpy as np
+import torch
+
+from ..alignment import ddtw
+from ..configs import CTC_CONFIGS, SDTW_CONFIGS, ctc_config, extended_labels, sdtw_config
+from ..costs import bce_cost, mctc_cost, nll_cost
+from ..data.targets import weak_targets_from_frames
+
+EPS = 1e-7
+
+
+def alignment_targets(config, example, multilabel):
+    """What a configuration aligns X with: class indices of Y^e (single-label CTC) or rows of Y.
+
+    Parameters
+    ----------
+    config : str
+        A Table I configuration.
+    example : dict
+        ``strong`` (N, 12) and, single-label, ``ctc`` (M,) labels in 1..12.
+    multilabel : bool
+
+    Returns
+    -------
+    ndarray
+        (2M + 1,) int for single-label CTC, else the weak targets (M, 12).
+    """
+    if config in CTC_CONFIGS and not multilabel:
+        return extended_labels(np.asarray(example["ctc"]))
+    return weak_targets_from_frames(example["strong"])
+
+
+def compute_soft_alignment(config, X, example, multilabel, gamma=1.0, backend="numba"):
+    """E of dDTW for predictions X under ``config``'s costs and building blocks.
+
+    Parameters
+    ----------
+    config : str
+        One of ``ddtw_edu.CONFIGS``.
+    X : ndarray, shape (N, 12 + Z)
+        The network's probabilities, blank in channel 0 for CTC configurations.
+    example : dict
+        With ``strong`` (N, 12) and, single-label, ``ctc``.
+    multilabel : bool
+    gamma : float
+    backend : {"numpy", "numba"}
+
+    Returns
+    -------
+    E : ndarray, shape (N, M') with M' = 2M + 1 (CTC) or M (SDTW)
+    """
+    if config not in CTC_CONFIGS + SDTW_CONFIGS:
+        raise ValueError(f"config must be a Table I configuration, got {config!r}")
+    X_t = torch.as_tensor(np.asarray(X, dtype=np.float64))
+    targets = alignment_targets(config, example, multilabel)
+    N = len(X_t)
+    if config in CTC_CONFIGS:
+        if multilabel:
+            C = mctc_cost(X_t, torch.as_tensor(targets)).numpy()
+        else:
+            C = -np.log(np.clip(X_t.numpy()[:, targets], EPS, None))      # Eq. (9) with Eq. (26)
+        labels = np.asarray(example["ctc"]) if not multilabel else targets
+        blocks = ctc_config(labels, N, config)
+    else:
+        cost = bce_cost if multilabel else nll_cost
+        C = cost(X_t, torch.as_tensor(targets)).numpy()
+        blocks = sdtw_config(N, len(targets), config)
+    return ddtw(C, **blocks._asdict(), gamma=gamma, backend=backend).E
+
+
+def reference_alignment(strong):
+    """The alignment given by a strong annotation (Fig. 10(f)): (N, M) 0/1, one target per frame.
+
+    Parameters
+    ----------
+    strong : ndarray, shape (N, K)
+
+    Returns
+    -------
+    E : ndarray, shape (N, M)
+        ``E[n, m] = 1`` if frame n lies in the m-th run of equal frames, M = len(weak targets).
+    """
+    strong = np.asarray(strong)
+    change = np.concatenate([[False], (strong[1:] != strong[:-1]).any(axis=1)])
+    run = np.cumsum(change)
+    E = np.zeros((len(strong), run[-1] + 1))
+    E[np.arange(len(strong)), run] = 1.0
+    return E
+
+
+__all__ = ["alignment_targets", "compute_soft_alignment", "reference_alignment"]

@@ -1,0 +1,173 @@
+"""Figures of the experiments: predictions (Fig. 9, Fig. 10 left), soft alignments (Fig. 10 right), runs (Fig. 11).
+
+Like the paper's figures, and unlike the matrix plots of the theory chapters,
+these draw time (frames n) along the horizontal axis. Every helper takes
+``ax=None``, returns what it drew, and never calls ``plt.show()``.
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
+
+from ..configs import CONFIGS, CTC_CONFIGS
+from .alignments import compute_soft_alignment, reference_alignment
+
+PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+BLANK_SYMBOL = "ε"
+_BLACK = LinearSegmentedColormap.from_list("white_black", ["white", "black"])
+_RED = LinearSegmentedColormap.from_list("white_red", ["white", "tab:red"])
+
+
+def _axes(ax):
+    return plt.gca() if ax is None else ax
+
+
+def _draw_rows(rows, red, ax):
+    """Rows of a [0, 1] matrix over time: black-on-white, the rows flagged in ``red`` red-on-white."""
+    images = []
+    for keep, cmap in ((~red, _BLACK), (red, _RED)):
+        if keep.any():
+            data = np.ma.masked_where(np.broadcast_to(~keep[:, None], rows.shape), rows)
+            images.append(ax.imshow(data, origin="lower", aspect="auto", cmap=cmap, vmin=0, vmax=1,
+                                    interpolation="nearest"))
+    return images
+
+
+def plot_predictions(X, blank, ax=None, title=None):
+    """Predicted probabilities over time, pitch classes upwards, the blank (if any) in red at the bottom.
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, 12 + Z)
+        Probabilities, blank in column 0 when ``blank``.
+    blank : bool
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    list of AxesImage
+        The pitch-class image, and the blank row's image when ``blank``.
+    """
+    ax = _axes(ax)
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 12 + int(blank):
+        raise ValueError(f"X must have shape (N, {12 + int(blank)}), got {X.shape}")
+    D = X.shape[1]
+    red = np.zeros(D, bool)
+    red[0] = blank                                  # row 0 of X.T is the blank when there is one
+    images = _draw_rows(X.T, red, ax)
+    ax.set_yticks(np.arange(D))
+    ax.set_yticklabels(([BLANK_SYMBOL] if blank else []) + list(PITCH_CLASSES))
+    ax.set_xlabel("n (frames)")
+    if title is not None:
+        ax.set_title(title)
+    return images
+
+
+def plot_soft_alignment(E, blank_rows=False, ax=None, title=None):
+    """A soft alignment E (N, M) over time, targets upwards; for CTC the blank rows in red (Fig. 10).
+
+    Parameters
+    ----------
+    E : ndarray, shape (N, M)
+    blank_rows : bool
+        True for CTC alignments with the extended labels: even 0-based target
+        indices m (the paper's odd 1-based ones) are the blank and drawn red.
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    list of AxesImage
+    """
+    ax = _axes(ax)
+    rows = np.asarray(E, dtype=float).T
+    if rows.ndim != 2:
+        raise ValueError(f"E must be a 2-D matrix, got shape {np.shape(E)}")
+    red = np.zeros(len(rows), bool)
+    red[0::2] = blank_rows
+    images = _draw_rows(rows, red, ax)
+    ax.set_xlabel("n (frames)")
+    ax.set_ylabel("m (targets)")
+    if title is not None:
+        ax.set_title(title)
+    return images
+
+
+def plot_runs(table, ax=None, paper=None, color="tab:blue"):
+    """Median F-measure per configuration with min-max whiskers over runs (Fig. 11).
+
+    Parameters
+    ----------
+    table : dict
+        From :func:`.report.summarize_swd`: {config: {"f_min", "f_median", "f_max", ...}}.
+    ax : matplotlib Axes, optional
+    paper : dict, optional
+        {config: value} to mark with a cross (the values the paper's text quotes).
+
+    Returns
+    -------
+    dict
+        ``"bars"``: the BarContainer, ``"whiskers"``: the ErrorbarContainer,
+        ``"paper"``: Line2D or None.
+    """
+    ax = _axes(ax)
+    configs = list(table)
+    x = np.arange(len(configs))
+    median = np.array([table[c]["f_median"] for c in configs])
+    low = median - np.array([table[c]["f_min"] for c in configs])
+    high = np.array([table[c]["f_max"] for c in configs]) - median
+    bars = ax.bar(x, median, color=color, alpha=0.7)
+    whiskers = ax.errorbar(x, median, yerr=[low, high], fmt="none", ecolor="black", capsize=4)
+    marked = None
+    if paper:
+        known = [(i, paper[c]) for i, c in enumerate(configs) if c in paper]
+        if known:
+            marked = ax.plot([i for i, _ in known], [v for _, v in known], "x", color="tab:red", markersize=9,
+                             label="paper (text)")[0]
+    ax.set_xticks(x)
+    ax.set_xticklabels(configs, rotation=45, ha="right")
+    ax.set_ylabel("F-measure")
+    ax.set_ylim(0, 1)
+    return {"bars": bars, "whiskers": whiskers, "paper": marked}
+
+
+
+
+def plot_example(config, example, multilabel, axes=None, gamma=1.0):
+    """One panel pair of Fig. 9/10: a network's predictions and the soft alignment they induce.
+
+    Parameters
+    ----------
+    config : str
+        A Table I configuration, "EM" or "strong"; the baselines show the
+        reference alignment of the strong annotation (Fig. 10(f)).
+    example : dict
+        From :func:`.run.load_examples`: ``X`` (N, 12 + Z), ``strong`` and (MTD) ``ctc``.
+    multilabel : bool
+    axes : pair of matplotlib Axes, optional
+        Default: a new figure with two panels.
+    gamma : float
+        Softmin temperature of the alignment.
+
+    Returns
+    -------
+    dict
+        ``"predictions"`` and ``"alignment"``: the images drawn; ``"E"``: the alignment matrix.
+    """
+    if axes is None:
+        axes = plt.subplots(1, 2, figsize=(11, 3.2), layout="constrained")[1]
+    blank = config in CTC_CONFIGS
+    name = example.get("name", "")
+    predictions = plot_predictions(example["X"], blank, ax=axes[0], title=f"{config}: predictions X ({name})")
+    if config in CONFIGS:
+        E = compute_soft_alignment(config, example["X"], example, multilabel, gamma)
+        title = f"{config}: soft alignment E"
+    else:
+        E = reference_alignment(example["strong"])
+        title = "alignment of the strong annotation"
+    alignment = plot_soft_alignment(E, blank_rows=blank, ax=axes[1], title=title)
+    return {"predictions": predictions, "alignment": alignment, "E": E}
+
+
+__all__ = ["PITCH_CLASSES", "BLANK_SYMBOL", "plot_predictions", "plot_soft_alignment", "plot_runs", "plot_example"]
