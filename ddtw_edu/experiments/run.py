@@ -28,6 +28,7 @@ from .data import load_splits, resolve_data, retrieval_database, training_items
 from .evaluate import evaluate_mtd, evaluate_swd
 from .tasks import get_task
 
+PUBLISHED = Path(__file__).parent / "published"
 N_EXAMPLES = 3
 RESUME_KEYS = ("task", "data", "model_size", "gamma", "seed", "epochs", "batch_size")   # must match to resume
 SWD_EXAMPLE_FRAMES = 430          # about 10 s at 22050 / 512 Hz, like the paper's running example
@@ -79,6 +80,20 @@ def load_results(out):
     """``(settings, rows)`` of an experiment folder written by :func:`run_experiment`."""
     saved = json.loads((Path(out) / "results.json").read_text())
     return saved["settings"], saved["rows"]
+
+
+def published_results(task):
+    """The results folder the book shows for ``task`` ("mtd" or "swd"), or None if the package has none.
+
+    It was written by ``python -m ddtw_edu.experiments <task> --out ...`` on the
+    small generated data set (the command and settings are in its
+    ``results.json``), so that the book can show a full rerun without
+    training twelve networks while it is built.
+    """
+    if task not in ("mtd", "swd"):
+        raise ValueError(f"task must be 'mtd' or 'swd', got {task!r}")
+    folder = PUBLISHED / f"{task}-small"
+    return folder if (folder / "results.json").is_file() else None
 
 
 def default_device():
@@ -183,4 +198,4 @@ def run_experiment(task, out, configs=None, data=None, runs=1, epochs=None, mode
     return rows
 
 
-__all__ = ["run_experiment", "load_results", "load_examples", "default_device", "N_EXAMPLES"]
+__all__ = ["run_experiment", "load_results", "load_examples", "published_results", "default_device", "N_EXAMPLES"]
