@@ -26,8 +26,10 @@ weights B from D (no (N, M, S + 1) tensor) and pushes E to the predecessors of
 each cell with atomic adds into a ring of ``max(i + j) + 1`` wavefronts (rows:
 ``max(i) + 1``), so E costs (B, R, max(N, M)) doubles, not a value per cell,
 unless ``return_E`` asks for the full E. H is the output. CTC costs are
-gathered into a dense (B, T, 2M + 1) array first (a known cost; the CPU
-backend gathers them on the fly).
+read straight from ``log_probs`` (T, B, K) through the extended labels
+(C[b, n, m] = -log_probs[n, b, Ye[b, m]], Eq. 9), and the backward pass adds
+-H into the gradient of ``log_probs`` with atomic adds, so no (B, T, 2M + 1)
+cost or gradient array is made: D is the only array per cell.
 
 The simulator (``NUMBA_ENABLE_CUDASIM=1``, read when Numba is first imported)
 runs these kernels on the CPU for tests; this module never sets it.
@@ -118,14 +120,22 @@ def _minimum_gradient(F, K, gamma, minimum, value, grad):
 
 
 @cuda.jit(device=True)
-def _candidates(C, W, D, steps, start, b, n, m, F, W_open):
+def _cost(C, Ye, gathered, b, n, m):
+    """C(n, m) of item b: read from the dense C, or gathered as -log_probs[n, b, Ye[b, m]] (Eq. 9)."""
+    if gathered:
+        return -C[n, b, Ye[b, m]] * 1.0
+    return C[b, n, m] * 1.0
+
+
+@cuda.jit(device=True)
+def _candidates(C, Ye, gathered, W, D, steps, start, b, n, m, F, W_open):
     """Incoming costs of cell (n, m): Eq. (13) in F[s], s < S, Eq. (14) in F[S].
 
     ``W_open[s]`` is the step weight, or 0 where the step is blocked or leaves
     the grid (the derivative of Eq. 25).
     """
     S = steps.shape[0]
-    c = C[b, n, m] * 1.0
+    c = _cost(C, Ye, gathered, b, n, m)
     nw = n if W.shape[1] > 1 else 0
     mw = m if W.shape[2] > 1 else 0
     for s in range(S):
@@ -152,13 +162,15 @@ def _wavefront(schedule, k, Nb, Mb):
 
 
 @cuda.jit
-def forward_kernel(C, W, steps, start, end, N_lengths, M_lengths, schedule, gamma, minimum,
+def forward_kernel(C, Ye, gathered, W, steps, start, end, N_lengths, M_lengths, schedule, gamma, minimum,
                    D, F_end, values, end_grad):
     """Algorithm 1, one block per item: D inside the item's lengths, its value and grad mu(b) of Eq. (17).
 
     Parameters
     ----------
-    C : device array, shape (B, N, M), float32 or float64
+    C : device array, float32 or float64
+        Costs (B, N, M); or, if ``gathered``, log-probabilities (T, B, K) read
+        through the extended labels ``Ye`` (B, M) (a dummy otherwise).
     W : float64 device array, shape (B, 1 or N, 1 or M, S)
     steps : int64 (S, 2); start, end : int64 (B, K, 2), -1 padded
     D : float64 (B, N, M), written inside each item's lengths only
@@ -176,7 +188,7 @@ def forward_kernel(C, W, steps, start, end, N_lengths, M_lengths, schedule, gamm
             n, m = u, k - u
             if schedule == ROWS:
                 n, m = k, u
-            _candidates(C, W, D, steps, start, b, n, m, F, W_open)
+            _candidates(C, Ye, gathered, W, D, steps, start, b, n, m, F, W_open)
             D[b, n, m] = _minimum_value(F, S + 1, gamma, minimum)          # Eq. (15)
         cuda.syncthreads()
     if cuda.threadIdx.x == 0:                                             # Alg. 1, line 17
@@ -189,9 +201,13 @@ def forward_kernel(C, W, steps, start, end, N_lengths, M_lengths, schedule, gamm
 
 
 @cuda.jit
-def backward_kernel(C, W, steps, start, end, N_lengths, M_lengths, schedule, gamma, minimum,
+def backward_kernel(C, Ye, gathered, W, steps, start, end, N_lengths, M_lengths, schedule, gamma, minimum,
                     D, end_grad, scale, E_ring, H, E_full, keep_E):
     """Algorithm 2, one block per item: H = scale * E * G (Eq. 18), pushing E to the predecessors.
+
+    H is (B, N, M); for gathered costs it is the gradient of ``log_probs``
+    (T, B, K) instead, which receives -H(n, m) at (n, b, Ye[b, m]) by atomic
+    adds (equal labels share a class).
 
     E of wavefront k lives in ``E_ring[b, k % R, u]``; a cell reads and clears
     its slot, then adds ``E * B[s]`` to the predecessor along each step s with
@@ -220,12 +236,15 @@ def backward_kernel(C, W, steps, start, end, N_lengths, M_lengths, schedule, gam
                     e += end_grad[b, q]
             if keep_E:
                 E_full[b, n, m] = e
-            _candidates(C, W, D, steps, start, b, n, m, F, W_open)
+            _candidates(C, Ye, gathered, W, D, steps, start, b, n, m, F, W_open)
             _minimum_gradient(F, S + 1, gamma, minimum, D[b, n, m], grad)   # Eq. (16)
             G = grad[S]                                                     # Eq. (23)-(25)
             for s in range(S):
                 G += W_open[s] * grad[s]
-            H[b, n, m] = scale[b] * e * G                                   # Eq. (18)
+            if gathered:                                                    # Eq. (18), through Eq. (9)
+                cuda.atomic.add(H, (n, b, Ye[b, m]), -scale[b] * e * G)
+            else:
+                H[b, n, m] = scale[b] * e * G                               # Eq. (18)
             if e != 0.0:
                 for s in range(S):                                          # Eq. (19)-(21), pushed
                     if grad[s] != 0.0:
@@ -283,27 +302,6 @@ class _Device:
         return view.copy_to_host(stream=self.stream)
 
 
-def _dense_gathered(C, device):
-    """CTC costs C[b, n, m] = -log_probs[n, b, Ye[b, m]] as a dense (B, T, M_e) array, on C's side."""
-    if device.torch_device is None:
-        return C.dense()
-    torch = device.torch
-    Ye = torch.as_tensor(C.Ye, device=device.torch_device)
-    T = C.log_probs.shape[0]
-    return -C.log_probs.detach().permute(1, 0, 2).gather(2, Ye[:, None, :].expand(-1, T, -1))
-
-
-def _scatter_gathered(H, gathered, device):
-    """Gradient with respect to log_probs (T, B, K) of sum(H * C) for gathered costs."""
-    if device.torch_device is None:
-        return gathered.scatter(H)
-    torch = device.torch
-    grad = torch.zeros_like(gathered.log_probs)
-    Ye = torch.as_tensor(gathered.Ye, device=device.torch_device)
-    grad.permute(1, 0, 2).scatter_add_(2, Ye[:, None, :].expand(-1, H.shape[1], -1), -H)
-    return grad
-
-
 def _check_problem(problem):
     S = len(problem.steps)
     if S + 1 > MAX_CANDIDATES:
@@ -333,14 +331,15 @@ def forward(C, problem):
     if not is_available():
         raise RuntimeError("backend 'cuda' needs an NVIDIA GPU with a working CUDA driver")
     _check_problem(problem)
-    gathered = None if not hasattr(C, "Ye") else C
-    device = _Device(C.log_probs if gathered is not None else C)
-    if gathered is not None:
-        C = _dense_gathered(gathered, device)
+    gathered = hasattr(C, "Ye")
+    source = C.log_probs if gathered else C
+    device = _Device(source)
     Bn, N, M = C.shape
+    Ye = C.Ye if gathered else np.zeros((1, 1), np.int64)
     steps = problem.steps
     schedule = ROWS if (steps[:, 0] >= 1).all() else DIAGONALS
-    args = (device.wrap(C), device.wrap(problem.W), device.wrap(steps), device.wrap(problem.start),
+    args = (device.wrap(source), device.wrap(np.asarray(Ye, np.int64)), gathered, device.wrap(problem.W),
+            device.wrap(steps), device.wrap(problem.start),
             device.wrap(problem.end), device.wrap(problem.N_lengths), device.wrap(problem.M_lengths),
             schedule, float(problem.gamma), MINIMUM_CODES[problem.minimum])
     KE = problem.end.shape[1]
@@ -350,9 +349,9 @@ def forward(C, problem):
     _, end_grad = device.empty((Bn, KE), np.float64)
     width = M if schedule == ROWS else min(N, M)
     forward_kernel[Bn, _threads(width), device.stream](*args, D, F_end, values, end_grad)
-    dtype = np.dtype(str(C.dtype).replace("torch.", ""))
+    dtype = np.dtype(str(source.dtype).replace("torch.", ""))
     state = _State(args=args, D=D, end_grad=end_grad, device=device, shape=(Bn, N, M), dtype=dtype, steps=steps,
-                   schedule=schedule, width=width, gathered=gathered)
+                   schedule=schedule, width=width, H_shape=tuple(source.shape) if gathered else (Bn, N, M))
     return device.result(values_out, values), state
 
 
@@ -375,13 +374,11 @@ def backward(state, grad_values, return_E=False):
     else:
         scale = device.wrap(np.asarray(grad_values, dtype=np.float64))
     _, E_ring = device.empty((Bn, R, M if state.schedule == ROWS else N), np.float64, zero=True)
-    H_out, H = device.empty((Bn, N, M), state.dtype, zero=True)
+    H_out, H = device.empty(state.H_shape, state.dtype, zero=True)
     E_out, E_full = device.empty((Bn, N, M) if return_E else (1, 1, 1), np.float64, zero=True)
     backward_kernel[Bn, _threads(state.width), device.stream](*state.args, state.D, state.end_grad, scale, E_ring, H,
                                                               E_full, return_E)
     H = device.result(H_out, H)
-    if state.gathered is not None:
-        H = _scatter_gathered(H, state.gathered, device)
     if not return_E:
         return H
     return H, device.result(E_out, E_full)
