@@ -101,6 +101,37 @@ def default_device():
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def _train_and_evaluate(task, parts, database, config, seed, run, model_size, gamma, device, out, progress):
+    """One training run of one configuration, evaluated on the test part; returns its result row."""
+    torch.manual_seed(seed)
+    blank = uses_blank(config)
+    model = build_model(task.name, blank=blank, size=model_size)
+    train = _loader(task, training_items(task, parts["train"], model.context), model.context, True,
+                    torch.Generator().manual_seed(seed))
+    val = _loader(task, training_items(task, parts["val"], model.context), model.context, False, None)
+    objective = Objective(config, task.multilabel, gamma, backend="cuda" if device == "cuda" else "numba")
+    name = f"{config}-run{run}"
+    checkpoint = out / "checkpoints" / f"{name}.pt"
+    start = time.perf_counter()
+    history = fit(model, objective, train, val, task.schedule, checkpoint, device, progress, desc=name)
+    train_seconds = time.perf_counter() - start
+    if task.name == "mtd":
+        metrics, predictions = evaluate_mtd(model, parts["test"], *database, blank, device)
+    else:
+        metrics, predictions = evaluate_swd(model, parts["test"], blank, device)
+    (out / "models").mkdir(exist_ok=True)
+    torch.save(model.state_dict(), out / "models" / f"{name}.pt")
+    _save_examples(out / "examples" / f"{name}.npz",
+                   [_example(task, item, X) for item, X in zip(parts["test"], predictions[:N_EXAMPLES])])
+    checkpoint.unlink(missing_ok=True)
+    return {"config": config, "run": run, "seed": seed, "parameters": count_parameters(model),
+            "epochs": len(history.train_loss), "best_epoch": history.best_epoch,
+            "best_val_loss": history.best_val_loss, "stopped_early": history.stopped_early,
+            "train_seconds": train_seconds, "epoch_seconds": float(np.median(history.seconds)),
+            "loss_share": float(np.sum(history.loss_seconds) / np.sum(history.seconds)),
+            **{k: float(v) for k, v in metrics.items()}}
+
+
 def run_experiment(task, out, configs=None, data=None, runs=1, epochs=None, model_size=None, device=None,
                    seed=0, data_size="small", gamma=1.0, cache_dir=None, progress=True):
     """Train and evaluate configurations of Table I and the baselines on MTD or SWD (Sec. VII-B, VII-C).
@@ -144,8 +175,6 @@ def run_experiment(task, out, configs=None, data=None, runs=1, epochs=None, mode
     model_size = model_size or ("paper" if device == "cuda" else "small")
     root = resolve_data(task.name, data, data_size, progress=progress)
     parts = load_splits(task, root, cache_dir, progress)
-    if task.name == "mtd":
-        queries, documents = retrieval_database(root, parts["test"], cache_dir)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     settings = {"task": task.name, "data": str(root), "data_size": None if data else data_size,
@@ -161,40 +190,13 @@ def run_experiment(task, out, configs=None, data=None, runs=1, epochs=None, mode
             raise ValueError(f"out ({out}) holds results of other settings ({', '.join(changed)} differ); "
                              "use another folder")
     done = {(row["config"], row["run"]) for row in rows}
+    database = retrieval_database(root, parts["test"], cache_dir) if task.name == "mtd" else None
     for config in configs:
         for run in range(runs):
-            if (config, run) in done:
-                continue
-            torch.manual_seed(seed + run)
-            blank = uses_blank(config)
-            model = build_model(task.name, blank=blank, size=model_size)
-            context = model.context
-            generator = torch.Generator().manual_seed(seed + run)
-            train = _loader(task, training_items(task, parts["train"], context), context, True, generator)
-            val = _loader(task, training_items(task, parts["val"], context), context, False, None)
-            objective = Objective(config, task.multilabel, gamma, backend="cuda" if device == "cuda" else "numba")
-            name = f"{config}-run{run}"
-            checkpoint = out / "checkpoints" / f"{name}.pt"
-            start = time.perf_counter()
-            history = fit(model, objective, train, val, task.schedule, checkpoint, device, progress, desc=name)
-            train_seconds = time.perf_counter() - start
-            if task.name == "mtd":
-                metrics, predictions = evaluate_mtd(model, parts["test"], queries, documents, blank, device)
-            else:
-                metrics, predictions = evaluate_swd(model, parts["test"], blank, device)
-            (out / "models").mkdir(exist_ok=True)
-            torch.save(model.state_dict(), out / "models" / f"{name}.pt")
-            _save_examples(out / "examples" / f"{name}.npz",
-                           [_example(task, item, X) for item, X in zip(parts["test"], predictions[:N_EXAMPLES])])
-            epoch_seconds = float(np.median(history.seconds))
-            rows.append({"config": config, "run": run, "seed": seed + run, "parameters": count_parameters(model),
-                         "epochs": len(history.train_loss), "best_epoch": history.best_epoch,
-                         "best_val_loss": history.best_val_loss, "stopped_early": history.stopped_early,
-                         "train_seconds": train_seconds, "epoch_seconds": epoch_seconds,
-                         "loss_share": float(np.sum(history.loss_seconds) / np.sum(history.seconds)),
-                         **{k: float(v) for k, v in metrics.items()}})
-            _write_results(out, settings, rows)
-            checkpoint.unlink(missing_ok=True)
+            if (config, run) not in done:
+                rows.append(_train_and_evaluate(task, parts, database, config, seed + run, run, model_size, gamma,
+                                                device, out, progress))
+                _write_results(out, settings, rows)
     return rows
 
 
