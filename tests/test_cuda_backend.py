@@ -84,9 +84,11 @@ def test_gathered_ctc_costs_match_the_reference():
     grad_values = np.array([1.0, 0.5, 2.0])
     values_ref, state_ref = forward_numpy(GatheredCosts(log_probs, Ye), problem)
     values, state = cuda_gpu.forward(GatheredCosts(log_probs, Ye), problem)
+    assert state.args[0].shape == (T, B, K)                  # the kernels read log_probs, no (B, T, 2M + 1) copy
     np.testing.assert_allclose(values, values_ref, rtol=1e-12)
-    np.testing.assert_allclose(cuda_gpu.backward(state, grad_values), backward_numpy(state_ref, grad_values),
-                               rtol=0, atol=1e-12)
+    grad = cuda_gpu.backward(state, grad_values)
+    assert grad.shape == (T, B, K)
+    np.testing.assert_allclose(grad, backward_numpy(state_ref, grad_values), rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("minimum", MINIMA)
