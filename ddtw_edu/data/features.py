@@ -35,6 +35,7 @@ import hashlib
 import inspect
 import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -124,8 +125,12 @@ def hcqt(audio, sr=SR, hop=MTD_HOP, fmin=C1, bins_per_octave=36, n_octaves=6, ha
     H = np.empty((len(harmonics), n_bins, N), dtype=np.float32)
     for c, h in enumerate(harmonics):
         try:
-            X = librosa.cqt(audio, sr=sr, hop_length=hop, fmin=h * fmin, n_bins=n_bins,
-                            bins_per_octave=bins_per_octave, tuning=0.0)
+            with warnings.catch_warnings():
+                # the CQT downsamples the audio for its low octaves; for short excerpts that signal is shorter
+                # than librosa's FFT, which it zero-pads (correctly) with a warning
+                warnings.filterwarnings("ignore", "n_fft=.* is too large for input signal", UserWarning)
+                X = librosa.cqt(audio, sr=sr, hop_length=hop, fmin=h * fmin, n_bins=n_bins,
+                                bins_per_octave=bins_per_octave, tuning=0.0)
         except librosa.util.exceptions.ParameterError as err:
             raise ValueError(f"librosa.cqt rejects the parameters of harmonic {h}: {err}") from None
         H[c] = np.abs(X[:, :N])

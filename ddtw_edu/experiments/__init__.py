@@ -6,7 +6,8 @@ evaluate  test metrics of a trained network (Tables III-IV, Fig. 11)
 run       train every configuration, evaluate, write results (resumable)
 """
 from .evaluate import decode, evaluate_mtd, evaluate_swd, predict
-from .run import default_device, load_examples, load_results, published_results, run_experiment
+from .run import (default_device, load_examples, load_results, published_results,
+                  run_experiment)
 from .tasks import TASKS, Task, get_task
 
 __all__ = ["TASKS", "Task", "get_task", "run_experiment", "load_results", "load_examples", "published_results", "default_device",
