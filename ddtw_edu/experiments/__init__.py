@@ -1,14 +1,16 @@
 """The experiments of Sec. VII, end to end: ``python -m ddtw_edu.experiments mtd|swd|report``.
 
-tasks     the MTD (Sec. VII-B) and SWD (Sec. VII-C) settings
-data      train/val/test items of a data folder, the retrieval database
-evaluate  test metrics of a trained network (Tables III-IV, Fig. 11)
-run       train every configuration, evaluate, write results (resumable)
+tasks          the MTD (Sec. VII-B) and SWD (Sec. VII-C) settings
+data           train/val/test items of a data folder, the retrieval database
+evaluate       test metrics of a trained network (Tables III-IV, Fig. 11)
+run            train every configuration, evaluate, write results (resumable)
+report         results as the paper's tables, beside its numbers (paper_results)
+alignments     soft alignments of a network's predictions (Fig. 10)
+figures        predictions, alignments and runs as in Fig. 9-11
 """
 from .evaluate import decode, evaluate_mtd, evaluate_swd, predict
-from .run import (default_device, load_examples, load_results, published_results,
-                  run_experiment)
+from .run import default_device, load_examples, load_results, published_results, run_experiment
 from .tasks import TASKS, Task, get_task
 
-__all__ = ["TASKS", "Task", "get_task", "run_experiment", "load_results", "load_examples", "published_results", "default_device",
-           "predict", "decode", "evaluate_mtd", "evaluate_swd"]
+__all__ = ["TASKS", "Task", "get_task", "run_experiment", "load_results", "load_examples", "published_results",
+           "default_device", "predict", "decode", "evaluate_mtd", "evaluate_swd"]
