@@ -4,11 +4,13 @@ import json
 import numpy as np
 import pytest
 
-from ddtw_edu.experiments import decode, load_examples, load_results, run_experiment
+from ddtw_edu.experiments import decode, load_examples, load_results, published_results, run_experiment
 from ddtw_edu.experiments.__main__ import main
 from ddtw_edu.experiments.paper_results import TABLE_III
 from ddtw_edu.experiments.report import format_table, summarize_mtd, summarize_swd, write_report
+from ddtw_edu.experiments.run import N_EXAMPLES
 from ddtw_edu.models import build_model, count_parameters
+from ddtw_edu.training import TRAINING_CONFIGS, uses_blank
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +103,19 @@ def test_bad_arguments_raise_clear_errors(tmp_path):
         run_experiment("asr", tmp_path, progress=False)
     with pytest.raises(ValueError, match="data must be an existing"):
         run_experiment("swd", tmp_path, data=tmp_path / "missing", progress=False)
+
+
+@pytest.mark.parametrize("task", ["mtd", "swd"])
+def test_the_published_reruns_are_complete_and_consistent(task, tmp_path):
+    folder = published_results(task)
+    assert folder is not None, f"the package ships no published {task} rerun"
+    settings, rows = load_results(folder)
+    assert (settings["task"], settings["data_size"], settings["model_size"]) == (task, "small", "small")
+    assert sorted(row["config"] for row in rows) == sorted(TRAINING_CONFIGS)
+    for row in rows:
+        examples = load_examples(folder / "examples" / f"{row['config']}-run{row['run']}.npz")
+        assert len(examples) == min(N_EXAMPLES, settings["items"]["test"])
+        assert all(example["X"].shape[1] == 12 + uses_blank(row["config"]) for example in examples)
+        assert row["loss_share"] < 0.5                          # the network, not the loss, dominates an epoch
+    # the shipped tables are what the report command makes of the shipped rows
+    assert (folder / "tables.md").read_text().strip() == write_report(folder, tmp_path).strip()
