@@ -7,6 +7,8 @@ clips probabilities away from 0 and 1 so that costs stay finite.
 """
 import torch
 
+EPS = 1e-7      # probabilities are clipped to [EPS, 1 - EPS] before a log: finite costs
+
 
 def ctc_cost(X, Ye, eps=0.0):
     """Single-label CTC cost, C(n, m) = -log <x_n, y^e_m> (Eq. 26 with Eq. 9).
@@ -22,13 +24,13 @@ def ctc_cost(X, Ye, eps=0.0):
     return -torch.log(torch.gather(X, -1, index).clamp_min(eps))
 
 
-def multilabel_probability(X, Y, eps=1e-7):
+def multilabel_probability(X, Y, eps=EPS):
     """p(y_m | x_n) = prod_i (y_i x_i + (1 - y_i)(1 - x_i)) as log, shape (..., N, M) (Eq. 30)."""
     X = X.clamp(eps, 1 - eps)
     return torch.log(X) @ Y.transpose(-1, -2) + torch.log1p(-X) @ (1 - Y).transpose(-1, -2)
 
 
-def mctc_cost(X, Y, eps=1e-7):
+def mctc_cost(X, Y, eps=EPS):
     """Multi-label CTC cost over the extended sequence (Eq. 28-30).
 
     Parameters
@@ -51,7 +53,7 @@ def mctc_cost(X, Y, eps=1e-7):
     return C
 
 
-def bce_cost(X, Y, eps=1e-7):
+def bce_cost(X, Y, eps=EPS):
     """Binary cross-entropy, c(x_n, y_m) = -sum_i y log x + (1 - y) log(1 - x) (Eq. 31).
 
     It equals -log p(y_m | x_n) of Eq. (30): the identity of Sec. VI-C.
@@ -59,7 +61,7 @@ def bce_cost(X, Y, eps=1e-7):
     return -multilabel_probability(X, Y, eps)
 
 
-def nll_cost(X, Y, eps=1e-7):
+def nll_cost(X, Y, eps=EPS):
     """Single-label SDTW cost, c(x_n, y_m) = -log <x_n, y_m> (Eq. 27).
 
     A rest (all-zero y_m) has <x_n, y_m> = 0; clipping at ``eps`` gives it the

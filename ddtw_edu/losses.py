@@ -12,7 +12,7 @@ import torch
 
 from .batch import BatchProblem, GatheredCosts, get_backend
 from .configs import CTC_CONFIGS, SDTW_CONFIGS, check_config_name, ctc_weights, extended_labels, label_repeats, sdtw_config
-from .costs import bce_cost, mctc_cost
+from .costs import EPS, bce_cost, mctc_cost
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -269,7 +269,7 @@ def _check_targets(targets, target_lengths, B, K, blank):
 
 
 def multilabel_ctc_loss(X, Y, input_lengths=None, target_lengths=None, config="CTC-A", gamma=1.0,
-                        reduction="mean", zero_infinity=False, backend=None, eps=1e-7):
+                        reduction="mean", zero_infinity=False, backend=None, eps=EPS):
     """Multi-label CTC (MCTC) loss, Eq. (28-30), for any CTC configuration of Table I.
 
     Parameters
@@ -294,7 +294,7 @@ def multilabel_ctc_loss(X, Y, input_lengths=None, target_lengths=None, config="C
 
 
 def bce_sdtw_loss(X, Y, input_lengths=None, target_lengths=None, config="SDTW-E", gamma=1.0, reduction="mean",
-                  backend=None, eps=1e-7):
+                  backend=None, eps=EPS):
     """SDTW with the binary cross-entropy cost of Eq. (31), for multi-label targets.
 
     Parameters

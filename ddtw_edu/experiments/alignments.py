@@ -12,10 +12,8 @@ import torch
 
 from ..alignment import ddtw
 from ..configs import CTC_CONFIGS, SDTW_CONFIGS, ctc_config, extended_labels, sdtw_config
-from ..costs import bce_cost, mctc_cost, nll_cost
+from ..costs import EPS, bce_cost, ctc_cost, mctc_cost, nll_cost
 from ..data.targets import weak_targets_from_frames
-
-EPS = 1e-7
 
 
 def alignment_targets(config, example, multilabel):
@@ -67,7 +65,7 @@ def compute_soft_alignment(config, X, example, multilabel, gamma=1.0, backend="n
         if multilabel:
             C = mctc_cost(X_t, torch.as_tensor(targets)).numpy()
         else:
-            C = -np.log(np.clip(X_t.numpy()[:, targets], EPS, None))      # Eq. (9) with Eq. (26)
+            C = ctc_cost(X_t, torch.as_tensor(targets), eps=EPS).numpy()           # Eq. (9) with Eq. (26)
         labels = np.asarray(example["ctc"]) if not multilabel else targets
         blocks = ctc_config(labels, N, config)
     else:

@@ -8,12 +8,12 @@ configurations are compared on the same footing.
 import numpy as np
 import torch
 
+from ..costs import EPS
 from ..data.segments import pad_context
 from ..evaluation import (beam_search_decode, compute_matching_distances, frame_accuracy, greedy_decode,
                           mean_label_error_rate, precision_recall_f, retrieval_metrics, retrieval_ranks)
 
 BEAM_WIDTH = 10
-EPS = 1e-7
 
 
 @torch.no_grad()

@@ -9,16 +9,13 @@ import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 
 from ..configs import CONFIGS, CTC_CONFIGS
+from ..plotting import _axes
 from .alignments import compute_soft_alignment, reference_alignment
 
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 BLANK_SYMBOL = "ε"
 _BLACK = LinearSegmentedColormap.from_list("white_black", ["white", "black"])
 _RED = LinearSegmentedColormap.from_list("white_red", ["white", "tab:red"])
-
-
-def _axes(ax):
-    return plt.gca() if ax is None else ax
 
 
 def _draw_rows(rows, red, ax):

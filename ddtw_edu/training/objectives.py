@@ -21,13 +21,12 @@ zero loss, as ``zero_infinity=True`` does in torch.
 import torch
 
 from ..configs import CONFIGS, CTC_CONFIGS, SDTW_CONFIGS
-from ..costs import bce_cost, nll_cost
+from ..costs import EPS, bce_cost, nll_cost
 from ..losses import ctc_loss, multilabel_ctc_loss, sdtw_loss
 from .em import compute_em_targets
 
 BASELINES = ("EM", "strong")
 TRAINING_CONFIGS = CONFIGS + BASELINES
-EPS = 1e-7          # probabilities are clipped here before a log, as in ddtw_edu.costs
 
 
 def check_training_config(config):
