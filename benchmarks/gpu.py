@@ -9,14 +9,21 @@ times forward + backward on the GPU of
   * ``ddtw_edu.sdtw_loss`` (SDTW-E, backend "cuda") on a (B, N, M) CUDA cost,
     printed beside the paper's own dDTW and SDTW columns (Table VI, measured
     on an RTX A5500: another card, so compare orders of magnitude only).
-Each time is the median of 20 runs after 10 warm-ups, with
+All inputs are float32 (the kernels then compute in float32, as torch's CTC
+does). Each time is the median of 20 runs after 10 warm-ups, with
 ``torch.cuda.synchronize()`` before every timer stop; peak memory is
 ``torch.cuda.max_memory_allocated`` above the inputs (reset before each
-measurement). The table goes to a CSV and a markdown file named after the card.
+measurement). ``ctc_rel_diff`` is the largest relative difference between our
+CTC-A values and torch's (a check that the strips did not race). The table
+goes to a CSV and a markdown file named after the card.
+
+``--strip-widths 64,128,256,512`` also times both losses with each strip
+width (columns per block, ``cuda_gpu.STRIP_WIDTH``) into a second table, to
+choose the default for a card.
 
 Never set NUMBA_ENABLE_CUDASIM here: the simulator would time Python threads.
 
-Usage: python benchmarks/gpu.py [--repeats 20] [--warmup 10] [--quick] [--out DIR]
+Usage: python benchmarks/gpu.py [--repeats 20] [--warmup 10] [--quick] [--strip-widths W,...] [--out DIR]
 """
 import argparse
 import csv
@@ -32,8 +39,9 @@ PAPER = {(256, 64): (3.9, 73, 8.3, 23, 1.2, 1), (256, 128): (6.8, 146, 8.8, 45, 
          (1024, 128): (20.4, 586, 12.1, 182, 1.4, 7), (1024, 512): (61.9, 2345, 26.6, 722, 1.4, 8),
          (1024, 1024): (118.5, 4689, 43.0, 1441, 1.4, 8)}
 B, K = 16, 13
-COLUMNS = ["N", "M", "ctc_ours_ms", "ctc_torch_ms", "ctc_ratio", "ctc_ours_MB", "ctc_torch_MB",
+COLUMNS = ["N", "M", "ctc_ours_ms", "ctc_torch_ms", "ctc_ratio", "ctc_ours_MB", "ctc_torch_MB", "ctc_rel_diff",
            "sdtw_ours_ms", "sdtw_ours_MB", "paper_ddtw_ms", "paper_ddtw_MB", "paper_sdtw_ms", "paper_sdtw_MB"]
+STRIP_COLUMNS = ["N", "M", "strip_width", "ctc_ours_ms", "sdtw_ours_ms"]
 
 
 def gpu_or_exit(torch):
@@ -76,17 +84,20 @@ def main():
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="only the two smallest sizes, 3 repeats")
+    parser.add_argument("--strip-widths", default="", help="comma-separated strip widths to compare, e.g. 64,128,256")
     parser.add_argument("--out", default="benchmarks/results", help="folder for the CSV and markdown table")
     args = parser.parse_args()
 
     import torch
     gpu_or_exit(torch)
     import ddtw_edu
+    from ddtw_edu.backends import cuda_gpu
 
+    widths = [int(w) for w in args.strip_widths.split(",") if w]
     sizes, repeats, warmup = (SIZES[:2], 3, 2) if args.quick else (SIZES, args.repeats, args.warmup)
     card = torch.cuda.get_device_name()
     device = torch.device("cuda")
-    rows = []
+    rows, strip_rows = [], []
     for N, M in sizes:
         gen = torch.Generator(device=device).manual_seed(0)
         logits = torch.randn(N, B, K, generator=gen, device=device)
@@ -97,13 +108,15 @@ def main():
 
         def ctc(loss_fn):
             log_probs = logits.log_softmax(-1).detach().requires_grad_()
-            loss_fn(log_probs, targets, *lengths, reduction="sum").backward()
+            values = loss_fn(log_probs, targets, *lengths, reduction="none")
+            values.sum().backward()
+            return values.detach()
 
         def ours_ctc():
-            ctc(lambda *a, **kw: ddtw_edu.ctc_loss(*a, backend="cuda", **kw))
+            return ctc(lambda *a, **kw: ddtw_edu.ctc_loss(*a, backend="cuda", **kw))
 
         def torch_ctc():
-            ctc(torch.nn.functional.ctc_loss)
+            return ctc(torch.nn.functional.ctc_loss)
 
         def ours_sdtw():
             X = C.detach().requires_grad_()
@@ -111,22 +124,45 @@ def main():
 
         t_ours, t_torch, t_sdtw = (median_ms(torch, f, repeats, warmup) for f in (ours_ctc, torch_ctc, ours_sdtw))
         m_ours, m_torch, m_sdtw = (peak_mb(torch, f) for f in (ours_ctc, torch_ctc, ours_sdtw))
+        reference = torch_ctc()
+        rel_diff = ((ours_ctc() - reference).abs() / reference.abs()).max().item()
         paper = PAPER.get((N, M), (float("nan"),) * 6)
-        row = [N, M, t_ours, t_torch, t_ours / t_torch, m_ours, m_torch, t_sdtw, m_sdtw,
+        row = [N, M, t_ours, t_torch, t_ours / t_torch, m_ours, m_torch, rel_diff, t_sdtw, m_sdtw,
                paper[2], paper[3], paper[0], paper[1]]
         rows.append(row)
-        print(" | ".join(f"{x:.2f}" if isinstance(x, float) else str(x) for x in row), flush=True)
+        print(" | ".join(_format(x) for x in row), flush=True)
+        default_width = cuda_gpu.STRIP_WIDTH
+        for width in widths:
+            cuda_gpu.STRIP_WIDTH = width
+            strip_rows.append([N, M, width] + [median_ms(torch, f, repeats, warmup) for f in (ours_ctc, ours_sdtw)])
+            print(" | ".join(_format(x) for x in strip_rows[-1]), flush=True)
+        cuda_gpu.STRIP_WIDTH = default_width
 
     os.makedirs(args.out, exist_ok=True)
     stem = os.path.join(args.out, "gpu_" + "".join(c if c.isalnum() else "_" for c in card))
+    header = (f"GPU: {card}; B = {B}, K = {K}, float32; median of {repeats} runs after {warmup} warm-ups (ms), "
+              f"peak torch.cuda memory above the inputs (MB)")
+    write_table(stem, COLUMNS, rows, header + f"; strip width {cuda_gpu.STRIP_WIDTH}. "
+                "Paper columns: RTX A5500 (Table VI).")
+    if strip_rows:
+        write_table(stem + "_strips", STRIP_COLUMNS, strip_rows, header.split(", peak")[0] + ", by strip width.")
+
+
+def _format(x):
+    """Two decimals, or three significant digits for small floats (relative differences)."""
+    if not isinstance(x, float):
+        return str(x)
+    return f"{x:.2e}" if 0 < abs(x) < 0.01 else f"{x:.2f}"
+
+
+def write_table(stem, columns, rows, header):
+    """The rows as ``stem``.csv and as a markdown table under ``header`` in ``stem``.md."""
     with open(stem + ".csv", "w", newline="") as f:
-        csv.writer(f).writerows([COLUMNS] + rows)
+        csv.writer(f).writerows([columns] + rows)
     with open(stem + ".md", "w") as f:
-        f.write(f"GPU: {card}; B = {B}, K = {K}; median of {repeats} runs after {warmup} warm-ups (ms), "
-                f"peak torch.cuda memory above the inputs (MB). Paper columns: RTX A5500 (Table VI).\n\n")
-        f.write("| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n")
+        f.write(header + "\n\n| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n")
         for row in rows:
-            f.write("| " + " | ".join(f"{x:.2f}" if isinstance(x, float) else str(x) for x in row) + " |\n")
+            f.write("| " + " | ".join(_format(x) for x in row) + " |\n")
     print(f"wrote {stem}.csv and {stem}.md")
 
 

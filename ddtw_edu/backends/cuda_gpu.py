@@ -3,49 +3,74 @@
 Schedule (as :mod:`.numba_cpu`). If every step advances n (no step (0, j), as
 in CTC and SDTW-D), a row is a wavefront of independent cells: N sequential
 steps with all m in parallel. Otherwise the wavefronts are the anti-diagonals
-k = n + m: N + M - 1 sequential steps for any step set. Each item stops at its
-own lengths (N_b or N_b + M_b - 1 wavefronts).
+k = n + m: N + M - 1 sequential steps for any step set.
 
-Kernels. One CUDA block per batch item; its threads stride over the cells of
-a wavefront (thread t takes cells t, t + blockDim, ...), so any N and M work,
-and ``cuda.syncthreads()`` separates consecutive wavefronts. The whole sweep
-is one launch per pass (forward, backward). The candidates of Eq. (13)-(14)
-(at most ``MAX_CANDIDATES`` = S + 1) live in thread-local arrays.
+Strips. The columns of each item are cut into strips of ``width`` columns
+(the block size, ``STRIP_WIDTH`` = 256 on a GPU), and every (item, strip) is
+one CUDA block, so a batch of 16 long items keeps many multiprocessors busy
+and there is no limit on N or M. Thread t of a block owns column
+``strip * width + t``. On rows, local wavefront k is row k of the strip; on
+anti-diagonals it is the skewed diagonal where thread t takes row k - t, so a
+strip of w columns needs N + w - 1 local wavefronts. ``cuda.syncthreads()``
+separates the local wavefronts; the whole sweep is one launch per pass.
 
-Numerics. The recursions run in float64 whatever the input dtype, with the
-same stabilized log-sum-exp, sparsemax threshold and hardmin tie rule as the
-CPU backend. Blocked steps (weight ``inf``) and cells outside an item's
+Between strips. A cell's predecessors lie in its own strip or, for a step
+(i, j) with j > 0, up to ``halo`` = max j columns to the left, in the
+previous strip. So strip s - 1 runs ahead of strip s, like a staircase: after
+every ``PUBLISH_EVERY`` local wavefronts it publishes how many of its rows
+are finished (``threadfence`` then an atomic store), and strip s waits for
+the rows it needs (atomic reads) before it reads them. The backward pass runs
+the staircase from the right. Deadlock-free: blocks take their (item, strip)
+from an atomic ticket counter in launch order, so a block waits only for
+blocks that started before it and never wait for later ones (the ordering of
+decoupled look-back scans).
+
+Shared memory. Each block keeps the last R wavefronts of its strip, plus the
+``halo`` columns it reads from its neighbour, in a ring in shared memory: D
+in the forward pass, E in the backward pass (pushed to the predecessors with
+shared atomic adds). R is the reach of the steps in wavefronts plus two (one
+to prefetch the neighbour's next row). The E that a strip pushes into its
+left neighbour's columns goes to that neighbour through a small global array
+``E_halo`` of (B, strips, N, halo) values.
+
+Numerics. The recursions run in the dtype of the input (float32 or
+float64), as torch's CUDA CTC does: consumer GPUs (Colab's T4, the paper's
+RTX A5500) run float64 at 1/32 to 1/64 of the float32 rate. They use the same
+stabilized log-sum-exp, sparsemax threshold and hardmin tie rule as the CPU
+backend (which computes in float64, so float32 results agree to float32
+precision). Blocked steps (weight ``inf``) and cells outside an item's
 lengths are masked with branches, never multiplied.
 
 Memory. The costs C are read in place (numpy arrays are copied to the device
 once; torch CUDA tensors are used without a copy through
-``__cuda_array_interface__``). The forward pass keeps D, float64, 8 bytes per
-cell; the weights are copied in their own broadcast shape (dense only when
-cell-wise weights are given). The backward pass recomputes the backtracking
-weights B from D (no (N, M, S + 1) tensor) and pushes E to the predecessors of
-each cell with atomic adds into a ring of ``max(i + j) + 1`` wavefronts (rows:
-``max(i) + 1``), so E costs (B, R, max(N, M)) doubles, not a value per cell,
-unless ``return_E`` asks for the full E. H is the output. CTC costs are
-read straight from ``log_probs`` (T, B, K) through the extended labels
-(C[b, n, m] = -log_probs[n, b, Ye[b, m]], Eq. 9), and the backward pass adds
--H into the gradient of ``log_probs`` with atomic adds, so no (B, T, 2M + 1)
-cost or gradient array is made: D is the only array per cell.
+``__cuda_array_interface__``). D, in the input dtype, is the only array per
+cell (4 bytes for float32); the weights keep their broadcast shape (dense
+only when cell-wise weights are given). The backward pass recomputes the
+backtracking weights B from D (no (N, M, S + 1) tensor). H is the output.
+CTC costs are read straight from ``log_probs`` (T, B, K) through the extended
+labels (C[b, n, m] = -log_probs[n, b, Ye[b, m]], Eq. 9), and the backward
+pass adds -H into the gradient of ``log_probs`` with atomic adds, so no
+(B, T, 2M + 1) cost or gradient array is made.
 
 The simulator (``NUMBA_ENABLE_CUDASIM=1``, read when Numba is first imported)
-runs these kernels on the CPU for tests; this module never sets it.
+runs these kernels on the CPU for tests, one block after another; this module
+never sets it. There a block never has to wait for its neighbour, so a wait
+that is not over at the first look is a broken schedule and raises.
 """
 import math
 
+import numba
 import numpy as np
-from numba import cuda, float64
+from numba import cuda
 from numba.core import config
 
 from .numba_cpu import DIAGONALS, HARDMIN, MINIMUM_CODES, ROWS, SOFTMIN, SPARSEMIN
 
 MAX_CANDIDATES = 16                      # S + 1 candidates per cell (Eq. 13-14)
 SIMULATED = bool(config.ENABLE_CUDASIM)
-THREADS = 4 if SIMULATED else 256        # the simulator runs one Python thread per CUDA thread
-INF = math.inf
+STRIP_WIDTH = 4 if SIMULATED else 256    # the simulator runs one Python thread per CUDA thread
+PUBLISH_EVERY = 8                        # local wavefronts between two progress reports of a strip
+SHARED_BYTES = 48 * 1024                 # dynamic shared memory available without opting in
 
 
 def is_available():
@@ -56,215 +81,314 @@ def is_available():
         return False
 
 
-@cuda.jit(device=True)
-def _sparsemax_threshold(F, K, gamma):
-    """tau of the simplex projection of -F / gamma (as :func:`.numba_cpu._sparsemax_threshold`)."""
-    tau = -INF
-    for s in range(K):
-        if F[s] < INF:
-            count = 0.0
-            total = 0.0
-            for r in range(K):
-                if F[r] <= F[s] and F[r] < INF:
-                    count += 1.0
-                    total += -F[r] / gamma
-            tau = max(tau, (total - 1.0) / count)
-    return tau
+def _compile(dtype):
+    """The forward and backward kernels computing in ``dtype`` (float32 or float64).
 
+    Every constant is of that dtype, so float32 kernels contain no float64
+    arithmetic (a literal such as ``0.0`` would promote it).
+    """
+    real = numba.from_dtype(dtype)
+    INF, ZERO, ONE, HALF = (dtype.type(x) for x in (np.inf, 0, 1, 0.5))
 
-@cuda.jit(device=True)
-def _minimum_value(F, K, gamma, minimum):
-    """mu over F[0:K] (Eq. 7 for softmin); inf if every candidate is inf."""
-    low = INF
-    for s in range(K):
-        low = min(low, F[s])
-    if low == INF:
-        return INF
-    if minimum == SOFTMIN:                                  # stabilized by the minimum
-        total = 0.0
-        for s in range(K):
-            total += math.exp((low - F[s]) / gamma)
-        return low - gamma * math.log(total)
-    if minimum == SPARSEMIN:
-        tau = _sparsemax_threshold(F, K, gamma)
-        total = 0.0
+    @cuda.jit(device=True)
+    def sparsemax_threshold(F, K, gamma):
+        """tau of the simplex projection of -F / gamma (as :func:`.numba_cpu._sparsemax_threshold`)."""
+        tau = -INF
         for s in range(K):
             if F[s] < INF:
-                p = -F[s] / gamma - tau
-                if p > 0.0:
-                    total += p * F[s] + 0.5 * gamma * p * p
-        return total
-    return low
+                count = ZERO
+                total = ZERO
+                for r in range(K):
+                    if F[r] <= F[s] and F[r] < INF:
+                        count += ONE
+                        total += -F[r] / gamma
+                tau = max(tau, (total - ONE) / count)
+        return tau
 
-
-@cuda.jit(device=True)
-def _minimum_gradient(F, K, gamma, minimum, value, grad):
-    """grad mu over F[0:K] (Eq. 12 for softmin) into grad[0:K], given mu's value."""
-    for s in range(K):
-        grad[s] = 0.0
-    if value == INF:
-        return
-    if minimum == SOFTMIN:
+    @cuda.jit(device=True)
+    def minimum_value(F, K, gamma, minimum):
+        """mu over F[0:K] (Eq. 7 for softmin); inf if every candidate is inf."""
+        low = INF
         for s in range(K):
-            grad[s] = math.exp((value - F[s]) / gamma)
-    elif minimum == HARDMIN:                                # one-hot at the first minimal candidate
+            low = min(low, F[s])
+        if low == INF:
+            return INF
+        if minimum == SOFTMIN:                              # stabilized by the minimum
+            total = ZERO
+            for s in range(K):
+                total += math.exp((low - F[s]) / gamma)
+            return low - gamma * math.log(total)
+        if minimum == SPARSEMIN:
+            tau = sparsemax_threshold(F, K, gamma)
+            total = ZERO
+            for s in range(K):
+                if F[s] < INF:
+                    p = -F[s] / gamma - tau
+                    if p > ZERO:
+                        total += p * F[s] + HALF * gamma * p * p
+            return total
+        return low
+
+    @cuda.jit(device=True)
+    def minimum_gradient(F, K, gamma, minimum, value, grad):
+        """grad mu over F[0:K] (Eq. 12 for softmin) into grad[0:K], given mu's value."""
         for s in range(K):
-            if F[s] == value:
-                grad[s] = 1.0
-                return
-    else:
-        tau = _sparsemax_threshold(F, K, gamma)
-        for s in range(K):
-            if F[s] < INF:
-                grad[s] = max(-F[s] / gamma - tau, 0.0)
+            grad[s] = ZERO
+        if value == INF:
+            return
+        if minimum == SOFTMIN:
+            for s in range(K):
+                grad[s] = math.exp((value - F[s]) / gamma)
+        elif minimum == HARDMIN:                            # one-hot at the first minimal candidate
+            for s in range(K):
+                if F[s] == value:
+                    grad[s] = ONE
+                    return
+        else:
+            tau = sparsemax_threshold(F, K, gamma)
+            for s in range(K):
+                if F[s] < INF:
+                    grad[s] = max(-F[s] / gamma - tau, ZERO)
 
+    @cuda.jit(device=True)
+    def candidates(C, Ye, gathered, W, steps, start, b, n, m, D, ring, ring_row, c, R, F, W_open):
+        """Incoming costs of cell (n, m): Eq. (13) in F[s], s < S, Eq. (14) in F[S].
 
-@cuda.jit(device=True)
-def _cost(C, Ye, gathered, b, n, m):
-    """C(n, m) of item b: read from the dense C, or gathered as -log_probs[n, b, Ye[b, m]] (Eq. 9)."""
-    if gathered:
-        return -C[n, b, Ye[b, m]] * 1.0
-    return C[b, n, m] * 1.0
+        The predecessors' D come from the shared ring (``ring_row`` > 0: the
+        cell sits in column ``c`` of rows of ``ring_row`` values, row n in
+        ring row n % R) or else from the global D. ``W_open[s]`` is the step
+        weight, or 0 where the step is blocked or leaves the grid (the
+        derivative of Eq. 25).
+        """
+        S = steps.shape[0]
+        if gathered:                                        # Eq. (9)
+            cost = -C[n, b, Ye[b, m]]
+        else:
+            cost = C[b, n, m]
+        nw = n if W.shape[1] > 1 else 0
+        mw = m if W.shape[2] > 1 else 0
+        for s in range(S):
+            i = steps[s, 0]
+            j = steps[s, 1]
+            w = W[b, nw, mw, s]
+            F[s] = INF
+            W_open[s] = ZERO
+            if n >= i and m >= j and w < INF and cost < INF:
+                if ring_row > 0:
+                    d = ring[((n - i) % R) * ring_row + c - j]
+                else:
+                    d = D[b, n - i, m - j]
+                F[s] = d + w * cost
+                W_open[s] = w
+        F[S] = INF
+        for e in range(start.shape[1]):
+            if start[b, e, 0] == n and start[b, e, 1] == m:
+                F[S] = cost
 
+    @cuda.jit
+    def forward_kernel(C, Ye, gathered, W, steps, start, end, N_lengths, M_lengths, schedule, gamma, minimum,
+                       halo, R, tickets, progress, spin_limit, D, F_end, values, end_grad, errors):
+        """Algorithm 1 on one strip of one item: D, and for the item's last strip its value and grad mu(b) of Eq. (17).
 
-@cuda.jit(device=True)
-def _candidates(C, Ye, gathered, W, D, steps, start, b, n, m, F, W_open):
-    """Incoming costs of cell (n, m): Eq. (13) in F[s], s < S, Eq. (14) in F[S].
-
-    ``W_open[s]`` is the step weight, or 0 where the step is blocked or leaves
-    the grid (the derivative of Eq. 25).
-    """
-    S = steps.shape[0]
-    c = _cost(C, Ye, gathered, b, n, m)
-    nw = n if W.shape[1] > 1 else 0
-    mw = m if W.shape[2] > 1 else 0
-    for s in range(S):
-        i = steps[s, 0]
-        j = steps[s, 1]
-        w = W[b, nw, mw, s]
-        F[s] = INF
-        W_open[s] = 0.0
-        if n >= i and m >= j and w < INF and c < INF:
-            F[s] = D[b, n - i, m - j] + w * c
-            W_open[s] = w
-    F[S] = INF
-    for e in range(start.shape[1]):
-        if start[b, e, 0] == n and start[b, e, 1] == m:
-            F[S] = c
-
-
-@cuda.jit(device=True)
-def _wavefront(schedule, k, Nb, Mb):
-    """Index range [u_lo, u_hi) of wavefront k: u = m on rows (k = n), u = n on anti-diagonals (k = n + m)."""
-    if schedule == ROWS:
-        return 0, Mb
-    return max(0, k - Mb + 1), min(k, Nb - 1) + 1
-
-
-@cuda.jit
-def forward_kernel(C, Ye, gathered, W, steps, start, end, N_lengths, M_lengths, schedule, gamma, minimum,
-                   D, F_end, values, end_grad):
-    """Algorithm 1, one block per item: D inside the item's lengths, its value and grad mu(b) of Eq. (17).
-
-    Parameters
-    ----------
-    C : device array, float32 or float64
-        Costs (B, N, M); or, if ``gathered``, log-probabilities (T, B, K) read
-        through the extended labels ``Ye`` (B, M) (a dummy otherwise).
-    W : float64 device array, shape (B, 1 or N, 1 or M, S)
-    steps : int64 (S, 2); start, end : int64 (B, K, 2), -1 padded
-    D : float64 (B, N, M), written inside each item's lengths only
-    F_end : float64 (B, K_end), scratch; values : (B,); end_grad : (B, K_end)
-    """
-    b = cuda.blockIdx.x
-    F = cuda.local.array(MAX_CANDIDATES, float64)
-    W_open = cuda.local.array(MAX_CANDIDATES, float64)
-    S = steps.shape[0]
-    Nb, Mb = N_lengths[b], M_lengths[b]
-    n_waves = Nb if schedule == ROWS else Nb + Mb - 1
-    for k in range(n_waves):
-        u_lo, u_hi = _wavefront(schedule, k, Nb, Mb)
-        for u in range(u_lo + cuda.threadIdx.x, u_hi, cuda.blockDim.x):
-            n, m = u, k - u
-            if schedule == ROWS:
-                n, m = k, u
-            _candidates(C, Ye, gathered, W, D, steps, start, b, n, m, F, W_open)
-            D[b, n, m] = _minimum_value(F, S + 1, gamma, minimum)          # Eq. (15)
+        Parameters
+        ----------
+        C : device array, float32 or float64 (``real``)
+            Costs (B, N, M); or, if ``gathered``, log-probabilities (T, B, K)
+            read through the extended labels ``Ye`` (B, M) (a dummy otherwise).
+        W : real (B, 1 or N, 1 or M, S); steps : int64 (S, 2); start, end : int64 (B, K, 2), -1 padded
+        halo, R : the columns read from the left neighbour, the wavefronts in the shared ring
+        tickets : int32 (1,), zero; progress : int32 (B, strips), zero: finished rows per strip
+        D : real (B, N, M), written inside each item's lengths only
+        F_end : real (B, K_end), scratch; values : float64 (B,); end_grad : real (B, K_end)
+        errors : int32 (1,), counts waits that gave up (only with ``spin_limit`` > 0)
+        """
+        ring = cuda.shared.array(0, real)
+        ticket = cuda.shared.array(1, numba.int32)
+        t = cuda.threadIdx.x
+        width_max = cuda.blockDim.x
+        if t == 0:
+            ticket[0] = cuda.atomic.add(tickets, 0, 1)
         cuda.syncthreads()
-    if cuda.threadIdx.x == 0:                                             # Alg. 1, line 17
-        KE = end.shape[1]
-        for e in range(KE):
-            F_end[b, e] = D[b, end[b, e, 0], end[b, e, 1]] if end[b, e, 0] >= 0 else INF
-        value = _minimum_value(F_end[b], KE, gamma, minimum)               # Eq. (17)
-        values[b] = value
-        _minimum_gradient(F_end[b], KE, gamma, minimum, value, end_grad[b])
-
-
-@cuda.jit
-def backward_kernel(C, Ye, gathered, W, steps, start, end, N_lengths, M_lengths, schedule, gamma, minimum,
-                    D, end_grad, scale, E_ring, H, E_full, keep_E):
-    """Algorithm 2, one block per item: H = scale * E * G (Eq. 18), pushing E to the predecessors.
-
-    H is (B, N, M); for gathered costs it is the gradient of ``log_probs``
-    (T, B, K) instead, which receives -H(n, m) at (n, b, Ye[b, m]) by atomic
-    adds (equal labels share a class).
-
-    E of wavefront k lives in ``E_ring[b, k % R, u]``; a cell reads and clears
-    its slot, then adds ``E * B[s]`` to the predecessor along each step s with
-    an atomic add (two cells of a wavefront can share a predecessor). Steps
-    reach back at most R - 1 wavefronts, so a slot is cleared before it is
-    reused. With ``keep_E`` the whole E goes to ``E_full`` (B, N, M).
-    """
-    b = cuda.blockIdx.x
-    F = cuda.local.array(MAX_CANDIDATES, float64)
-    W_open = cuda.local.array(MAX_CANDIDATES, float64)
-    grad = cuda.local.array(MAX_CANDIDATES, float64)
-    S = steps.shape[0]
-    R = E_ring.shape[1]
-    Nb, Mb = N_lengths[b], M_lengths[b]
-    n_waves = Nb if schedule == ROWS else Nb + Mb - 1
-    for k in range(n_waves - 1, -1, -1):
-        u_lo, u_hi = _wavefront(schedule, k, Nb, Mb)
-        for u in range(u_lo + cuda.threadIdx.x, u_hi, cuda.blockDim.x):
-            n, m = u, k - u
-            if schedule == ROWS:
-                n, m = k, u
-            e = E_ring[b, k % R, u]
-            E_ring[b, k % R, u] = 0.0
-            for q in range(end.shape[1]):                                 # Eq. (22)
-                if end[b, q, 0] == n and end[b, q, 1] == m:
-                    e += end_grad[b, q]
-            if keep_E:
-                E_full[b, n, m] = e
-            _candidates(C, Ye, gathered, W, D, steps, start, b, n, m, F, W_open)
-            _minimum_gradient(F, S + 1, gamma, minimum, D[b, n, m], grad)   # Eq. (16)
-            G = grad[S]                                                     # Eq. (23)-(25)
-            for s in range(S):
-                G += W_open[s] * grad[s]
-            if gathered:                                                    # Eq. (18), through Eq. (9)
-                cuda.atomic.add(H, (n, b, Ye[b, m]), -scale[b] * e * G)
-            else:
-                H[b, n, m] = scale[b] * e * G                               # Eq. (18)
-            if e != 0.0:
-                for s in range(S):                                          # Eq. (19)-(21), pushed
-                    if grad[s] != 0.0:
-                        i = steps[s, 0]
-                        j = steps[s, 1]
-                        k_pred = k - i if schedule == ROWS else k - i - j
-                        u_pred = u - j if schedule == ROWS else u - i
-                        cuda.atomic.add(E_ring, (b, k_pred % R, u_pred), e * grad[s])
+        strips = progress.shape[1]
+        b = ticket[0] // strips
+        strip = ticket[0] % strips
+        Nb, Mb = N_lengths[b], M_lengths[b]
+        m0 = strip * width_max
+        if m0 >= Mb:                                       # the whole block leaves together
+            return
+        width = min(width_max, Mb - m0)
+        ring_row = halo + width_max
+        n_waves = Nb if schedule == ROWS else Nb + width - 1
+        known = 0
+        if strip > 0 and t == 0:                           # the neighbour's columns of row 0
+            known = _wait_for(progress, b, strip - 1, 1, known, spin_limit, errors)
+            for h in range(halo):
+                ring[h] = D[b, 0, m0 - halo + h]
         cuda.syncthreads()
+        F = cuda.local.array(MAX_CANDIDATES, real)
+        W_open = cuda.local.array(MAX_CANDIDATES, real)
+        S = steps.shape[0]
+        for k in range(n_waves):
+            n = k if schedule == ROWS else k - t
+            m = m0 + t
+            if t < width and 0 <= n < Nb:
+                candidates(C, Ye, gathered, W, steps, start, b, n, m, D, ring, ring_row, halo + t, R, F, W_open)
+                value = minimum_value(F, S + 1, gamma, minimum)                # Eq. (15)
+                ring[(n % R) * ring_row + halo + t] = value
+                D[b, n, m] = value
+            if strip > 0 and t == 0 and k + 1 < Nb:        # prefetch the neighbour's columns of row k + 1
+                known = _wait_for(progress, b, strip - 1, k + 2, known, spin_limit, errors)
+                for h in range(halo):
+                    ring[((k + 1) % R) * ring_row + h] = D[b, k + 1, m0 - halo + h]
+            cuda.syncthreads()
+            if t == 0 and m0 + width < Mb and (k % PUBLISH_EVERY == PUBLISH_EVERY - 1 or k == n_waves - 1):
+                done = k + 1 if schedule == ROWS else k - width + 2          # rows finished in this strip
+                _publish(progress, b, strip, min(max(done, 0), Nb))
+        if t == 0 and m0 + width >= Mb:                    # Alg. 1, line 17: every strip of the item is done
+            KE = end.shape[1]
+            for e in range(KE):
+                F_end[b, e] = D[b, end[b, e, 0], end[b, e, 1]] if end[b, e, 0] >= 0 else INF
+            value = minimum_value(F_end[b], KE, gamma, minimum)                # Eq. (17)
+            values[b] = value
+            minimum_gradient(F_end[b], KE, gamma, minimum, value, end_grad[b])
+
+    @cuda.jit
+    def backward_kernel(C, Ye, gathered, W, steps, start, end, N_lengths, M_lengths, schedule, gamma, minimum,
+                        halo, R, tickets, progress, spin_limit, D, end_grad, scale, E_halo, H, E_full, keep_E,
+                        errors):
+        """Algorithm 2 on one strip of one item: H = scale * E * G (Eq. 18), pushing E to the predecessors.
+
+        H is (B, N, M); for gathered costs it is the gradient of ``log_probs``
+        (T, B, K) instead, which receives -H(n, m) at (n, b, Ye[b, m]) by atomic
+        adds (equal labels share a class).
+
+        E of row n sits in ring row n % R of shared memory; a cell reads and
+        clears its slot, then adds ``E * B[s]`` to the predecessor along each
+        step s with a shared atomic add (two cells can share a predecessor).
+        What lands in the ``halo`` columns of the left neighbour is complete
+        once local wavefront n is done; it then goes to ``E_halo[b, strip, n]``,
+        which the neighbour adds to its last ``halo`` columns. Strips are
+        taken from the right (ticket order), so the neighbour starts later.
+        With ``keep_E`` the whole E goes to ``E_full`` (B, N, M).
+        """
+        ring = cuda.shared.array(0, real)
+        ticket = cuda.shared.array(1, numba.int32)
+        t = cuda.threadIdx.x
+        width_max = cuda.blockDim.x
+        ring_row = halo + width_max
+        if t == 0:
+            ticket[0] = cuda.atomic.add(tickets, 0, 1)
+        for q in range(t, R * ring_row, width_max):
+            ring[q] = ZERO
+        cuda.syncthreads()
+        strips = progress.shape[1]
+        b = ticket[0] // strips
+        strip = strips - 1 - ticket[0] % strips
+        Nb, Mb = N_lengths[b], M_lengths[b]
+        m0 = strip * width_max
+        if m0 >= Mb:
+            return
+        width = min(width_max, Mb - m0)
+        right = m0 + width < Mb                            # a neighbour on the right feeds the last halo columns
+        n_waves = Nb if schedule == ROWS else Nb + width - 1
+        known = 0
+        if right and t == 0:
+            known = _wait_for(progress, b, strip + 1, _rows_from_top(schedule, n_waves - 1, width_max, Nb),
+                             known, spin_limit, errors)
+        cuda.syncthreads()
+        F = cuda.local.array(MAX_CANDIDATES, real)
+        W_open = cuda.local.array(MAX_CANDIDATES, real)
+        grad = cuda.local.array(MAX_CANDIDATES, real)
+        S = steps.shape[0]
+        for k in range(n_waves - 1, -1, -1):
+            n = k if schedule == ROWS else k - t
+            m = m0 + t
+            if t < width and 0 <= n < Nb:
+                slot = (n % R) * ring_row + halo + t
+                e = ring[slot]
+                ring[slot] = ZERO
+                if right and t >= width_max - halo:
+                    e += E_halo[b, strip + 1, n, t - width_max + halo]
+                for q in range(end.shape[1]):                                # Eq. (22)
+                    if end[b, q, 0] == n and end[b, q, 1] == m:
+                        e += end_grad[b, q]
+                if keep_E:
+                    E_full[b, n, m] = e
+                candidates(C, Ye, gathered, W, steps, start, b, n, m, D, ring, 0, 0, R, F, W_open)
+                minimum_gradient(F, S + 1, gamma, minimum, D[b, n, m], grad)  # Eq. (16)
+                G = grad[S]                                                   # Eq. (23)-(25)
+                for s in range(S):
+                    G += W_open[s] * grad[s]
+                if gathered:                                                  # Eq. (18), through Eq. (9)
+                    cuda.atomic.add(H, (n, b, Ye[b, m]), -scale[b] * e * G)
+                else:
+                    H[b, n, m] = scale[b] * e * G                             # Eq. (18)
+                if e != ZERO:
+                    for s in range(S):                                        # Eq. (19)-(21), pushed
+                        if grad[s] != ZERO:
+                            i = steps[s, 0]
+                            j = steps[s, 1]
+                            cuda.atomic.add(ring, ((n - i) % R) * ring_row + halo + t - j, e * grad[s])
+            if right and t == 0 and k > 0:                 # the right neighbour's E for the next wavefront
+                known = _wait_for(progress, b, strip + 1, _rows_from_top(schedule, k - 1, width_max, Nb),
+                                 known, spin_limit, errors)
+            cuda.syncthreads()
+            if strip > 0 and t == 0 and k < Nb:            # row k's E for the left neighbour is complete
+                for h in range(halo):
+                    E_halo[b, strip, k, h] = ring[(k % R) * ring_row + h]
+                    ring[(k % R) * ring_row + h] = ZERO
+                if k % PUBLISH_EVERY == 0:
+                    _publish(progress, b, strip, Nb - k)
+
+    return forward_kernel, backward_kernel
+
+
+@cuda.jit(device=True)
+def _rows_from_top(schedule, k, width_max, Nb):
+    """Rows of the right neighbour whose E must be final before local wavefront k (backward): rows >= lowest read."""
+    lowest = k if schedule == ROWS else k - width_max + 1
+    return min(Nb, max(Nb - lowest, 0))
+
+
+@cuda.jit(device=True)
+def _wait_for(progress, b, strip, need, known, spin_limit, errors):
+    """Wait until ``progress[b, strip] >= need``; returns the last value read.
+
+    Atomic reads see the neighbour's latest report; the fence after them
+    orders the reads of its data that follow (it pairs with the fence in
+    :func:`_publish`). ``spin_limit`` > 0 bounds the reads (the simulator: 1).
+    """
+    spins = 0
+    while known < need:
+        known = cuda.atomic.add(progress, (b, strip), 0)
+        spins += 1
+        if known < need and spin_limit > 0 and spins >= spin_limit:
+            cuda.atomic.add(errors, 0, 1)
+            return need
+    if spins > 0:
+        cuda.threadfence()
+    return known
+
+
+@cuda.jit(device=True)
+def _publish(progress, b, strip, done):
+    """Report ``done`` finished rows of a strip, after the block's writes (ordered by the preceding barrier)."""
+    cuda.threadfence()
+    cuda.atomic.max(progress, (b, strip), done)
+
+
+_KERNELS = {}
+
+
+def _kernels(dtype):
+    dtype = np.dtype(dtype)
+    if dtype not in _KERNELS:
+        _KERNELS[dtype] = _compile(dtype)
+    return _KERNELS[dtype]
 
 
 def _is_torch(x):
     return type(x).__module__.startswith("torch")
-
-
-def _threads(width):
-    """Threads per block: a multiple of 32 up to THREADS, no more than a wavefront needs."""
-    if SIMULATED:
-        return THREADS
-    return int(min(THREADS, 32 * -(-width // 32)))
 
 
 class _Device:
@@ -278,16 +402,16 @@ class _Device:
             self.torch = torch
             self.stream = cuda.external_stream(torch.cuda.current_stream(self.torch_device).cuda_stream)
 
-    def wrap(self, x):
-        """A device view of a torch CUDA tensor (no copy), or a device copy of a host array."""
+    def wrap(self, x, dtype=None):
+        """A device view of a torch CUDA tensor (no copy, ``dtype`` must match), or a device copy of a host array."""
         if _is_torch(x):
             return cuda.as_cuda_array(x.detach())
-        return cuda.to_device(np.ascontiguousarray(x), stream=self.stream)
+        return cuda.to_device(np.ascontiguousarray(x, dtype=dtype), stream=self.stream)
 
     def empty(self, shape, dtype, zero=False):
         """A new array, and its numba device view."""
         if self.torch_device is not None:
-            dtype = {np.dtype(np.float32): self.torch.float32, np.dtype(np.float64): self.torch.float64}[np.dtype(dtype)]
+            dtype = getattr(self.torch, np.dtype(dtype).name)
             make = self.torch.zeros if zero else self.torch.empty
             out = make(shape, dtype=dtype, device=self.torch_device)
             return out, cuda.as_cuda_array(out)
@@ -302,10 +426,31 @@ class _Device:
         return view.copy_to_host(stream=self.stream)
 
 
-def _check_problem(problem):
-    S = len(problem.steps)
-    if S + 1 > MAX_CANDIDATES:
-        raise ValueError(f"the cuda backend supports at most {MAX_CANDIDATES - 1} steps, got {S}")
+class _Layout:
+    """How a problem maps onto blocks: schedule, strip width, halo and ring sizes, launch configuration."""
+
+    def __init__(self, problem, M, dtype):
+        steps = problem.steps
+        S = len(steps)
+        if S + 1 > MAX_CANDIDATES:
+            raise ValueError(f"the cuda backend supports at most {MAX_CANDIDATES - 1} steps, got {S}")
+        self.schedule = ROWS if (steps[:, 0] >= 1).all() else DIAGONALS
+        self.halo = int(steps[:, 1].max())
+        reach = steps[:, 0] if self.schedule == ROWS else steps.sum(axis=1)
+        self.R = int(reach.max()) + 2                       # + 1 for the prefetched neighbour row
+        width = max(min(STRIP_WIDTH, M), self.halo, 1)
+        if not SIMULATED:
+            width = 32 * -(-width // 32)                    # whole warps
+        self.width = width
+        self.strips = -(-M // width)
+        self.shared_bytes = self.R * (self.halo + width) * np.dtype(dtype).itemsize
+        if self.shared_bytes > SHARED_BYTES:
+            raise ValueError(f"steps reaching {self.R - 2} wavefronts back need {self.shared_bytes} bytes of shared "
+                             f"memory per block for the cuda backend, more than {SHARED_BYTES}")
+        self.spin_limit = 1 if SIMULATED else 0             # see _wait_for
+
+    def launch(self, kernel, Bn, device):
+        return kernel[Bn * self.strips, self.width, device.stream, self.shared_bytes]
 
 
 class _State:
@@ -313,6 +458,19 @@ class _State:
 
     def __init__(self, **fields):
         self.__dict__.update(fields)
+
+
+def _check_errors(errors, device):
+    """Raise if a block gave up waiting for its neighbour (only possible with a spin limit: the simulator)."""
+    if errors.copy_to_host(stream=device.stream)[0]:
+        raise RuntimeError("cuda backend: a strip waited for rows its neighbour had not finished (schedule bug)")
+
+
+def _counters(device, Bn, layout):
+    _, tickets = device.empty((1,), np.int32, zero=True)
+    _, progress = device.empty((Bn, layout.strips), np.int32, zero=True)
+    _, errors = device.empty((1,), np.int32, zero=True)
+    return tickets, progress, errors
 
 
 def forward(C, problem):
@@ -330,54 +488,59 @@ def forward(C, problem):
     """
     if not is_available():
         raise RuntimeError("backend 'cuda' needs an NVIDIA GPU with a working CUDA driver")
-    _check_problem(problem)
     gathered = hasattr(C, "Ye")
     source = C.log_probs if gathered else C
+    dtype = np.dtype(str(source.dtype).replace("torch.", ""))
     device = _Device(source)
     Bn, N, M = C.shape
+    layout = _Layout(problem, M, dtype)
     Ye = C.Ye if gathered else np.zeros((1, 1), np.int64)
-    steps = problem.steps
-    schedule = ROWS if (steps[:, 0] >= 1).all() else DIAGONALS
-    args = (device.wrap(source), device.wrap(np.asarray(Ye, np.int64)), gathered, device.wrap(problem.W),
-            device.wrap(steps), device.wrap(problem.start),
+    args = (device.wrap(source), device.wrap(Ye, np.int64), gathered, device.wrap(problem.W, dtype),
+            device.wrap(problem.steps), device.wrap(problem.start),
             device.wrap(problem.end), device.wrap(problem.N_lengths), device.wrap(problem.M_lengths),
-            schedule, float(problem.gamma), MINIMUM_CODES[problem.minimum])
+            layout.schedule, dtype.type(problem.gamma), MINIMUM_CODES[problem.minimum], layout.halo, layout.R)
     KE = problem.end.shape[1]
-    _, D = device.empty((Bn, N, M), np.float64)
-    _, F_end = device.empty((Bn, KE), np.float64)
+    _, D = device.empty((Bn, N, M), dtype)
+    _, F_end = device.empty((Bn, KE), dtype)
     values_out, values = device.empty((Bn,), np.float64)
-    _, end_grad = device.empty((Bn, KE), np.float64)
-    width = M if schedule == ROWS else min(N, M)
-    forward_kernel[Bn, _threads(width), device.stream](*args, D, F_end, values, end_grad)
-    dtype = np.dtype(str(source.dtype).replace("torch.", ""))
-    state = _State(args=args, D=D, end_grad=end_grad, device=device, shape=(Bn, N, M), dtype=dtype, steps=steps,
-                   schedule=schedule, width=width, H_shape=tuple(source.shape) if gathered else (Bn, N, M))
+    _, end_grad = device.empty((Bn, KE), dtype)
+    tickets, progress, errors = _counters(device, Bn, layout)
+    forward_kernel = _kernels(dtype)[0]
+    layout.launch(forward_kernel, Bn, device)(*args, tickets, progress, layout.spin_limit, D, F_end, values,
+                                              end_grad, errors)
+    if layout.spin_limit:
+        _check_errors(errors, device)
+    state = _State(args=args, D=D, end_grad=end_grad, device=device, shape=(Bn, N, M), dtype=dtype, layout=layout,
+                   H_shape=tuple(source.shape) if gathered else (Bn, N, M))
     return device.result(values_out, values), state
 
 
 def backward(state, grad_values, return_E=False):
     """Gradient of ``sum_b grad_values[b] * value_b`` with respect to C, shape (B, N, M).
 
-    With ``return_E`` also the soft alignments E (B, N, M) (unscaled, float64).
-    For gathered CTC costs the gradient is with respect to ``log_probs``. The
-    state is left intact, so the pass can run again (``retain_graph``).
-    Results are ndarrays, or tensors on the device of the forward input.
+    With ``return_E`` also the soft alignments E (B, N, M) (unscaled, in C's
+    dtype). For gathered CTC costs the gradient is with respect to
+    ``log_probs``. The state is left intact, so the pass can run again
+    (``retain_graph``). Results are ndarrays, or tensors on the device of the
+    forward input.
     """
-    device = state.device
+    device, layout, dtype = state.device, state.layout, state.dtype
     Bn, N, M = state.shape
-    steps = state.steps
-    reach = steps[:, 0] if state.schedule == ROWS else steps.sum(axis=1)
-    R = int(reach.max()) + 1
     if device.torch_device is not None:
-        scale = device.torch.as_tensor(grad_values, device=device.torch_device, dtype=device.torch.float64)
+        scale = device.torch.as_tensor(grad_values, device=device.torch_device, dtype=getattr(device.torch, dtype.name))
         scale = device.wrap(scale.contiguous())
     else:
-        scale = device.wrap(np.asarray(grad_values, dtype=np.float64))
-    _, E_ring = device.empty((Bn, R, M if state.schedule == ROWS else N), np.float64, zero=True)
-    H_out, H = device.empty(state.H_shape, state.dtype, zero=True)
-    E_out, E_full = device.empty((Bn, N, M) if return_E else (1, 1, 1), np.float64, zero=True)
-    backward_kernel[Bn, _threads(state.width), device.stream](*state.args, state.D, state.end_grad, scale, E_ring, H,
-                                                              E_full, return_E)
+        scale = device.wrap(grad_values, dtype)
+    halo_shape = (Bn, layout.strips, N, layout.halo) if layout.strips > 1 and layout.halo else (1, 1, 1, 1)
+    _, E_halo = device.empty(halo_shape, dtype)
+    H_out, H = device.empty(state.H_shape, dtype, zero=True)
+    E_out, E_full = device.empty((Bn, N, M) if return_E else (1, 1, 1), dtype, zero=True)
+    tickets, progress, errors = _counters(device, Bn, layout)
+    backward_kernel = _kernels(dtype)[1]
+    layout.launch(backward_kernel, Bn, device)(*state.args, tickets, progress, layout.spin_limit, state.D,
+                                               state.end_grad, scale, E_halo, H, E_full, return_E, errors)
+    if layout.spin_limit:
+        _check_errors(errors, device)
     H = device.result(H_out, H)
     if not return_E:
         return H
