@@ -3,10 +3,15 @@
 Without a GPU these run in Numba's CUDA simulator (tests/conftest.py sets
 NUMBA_ENABLE_CUDASIM=1 before Numba is imported), which runs one Python
 thread per CUDA thread, one block after another, with strips of 4 columns:
-the sizes stay tiny, and most items span several strips (blocks). The tests
-marked ``real_gpu`` need a real GPU and skip otherwise; they also check that
-the strips of an item wait for each other correctly when they run at once.
+the sizes stay tiny, and most items span several strips (blocks). The
+``concurrent_blocks`` fixture runs all blocks at once instead, so that strips
+really wait for each other. The tests marked ``real_gpu`` need a real GPU and
+skip otherwise; they check the waiting under the GPU's memory ordering too.
 """
+import sys
+import threading
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -88,6 +93,86 @@ def test_many_strips_per_item(steps, minimum, monkeypatch):
     np.testing.assert_allclose(values, values_cpu, rtol=1e-12)
     np.testing.assert_allclose(H, H_cpu, rtol=0, atol=1e-10)
     np.testing.assert_allclose(E, E_cpu, rtol=0, atol=1e-10)
+
+
+@pytest.fixture
+def concurrent_blocks(monkeypatch):
+    """Let the simulator run all blocks of a grid at once, each with its own shared memory.
+
+    Numba's simulator runs the blocks one after another, so a strip always
+    finds its neighbour finished. Here every block runs in its own Python
+    thread (threads switch every 10 microseconds), so the strips of an item
+    really wait for each other, and a strip that read rows its neighbour has
+    not published yet would read unwritten memory. Only the waiting is
+    modelled, not the GPU's memory ordering (Python threads see every write).
+    """
+    from numba.core import types
+    from numba.cuda.simulator import kernel, kernelapi
+    from numba.np import numpy_support
+
+    running, failures = [], []
+    run_block = kernel.BlockManager.run
+
+    def start_block(manager, grid_point, *args):
+        def run():
+            try:
+                run_block(manager, grid_point, *args)
+            except Exception as error:                   # re-raised in the launching thread
+                failures.append(error)
+        running.append(threading.Thread(target=run, daemon=True))
+        running[-1].start()
+        if tuple(grid_point) == tuple(d - 1 for d in manager._grid_dim):   # the last block: wait for all
+            for thread in running:
+                thread.join()
+            running.clear()
+            if failures:
+                raise failures.pop()
+
+    def shared_array_of_this_block(shared, shape, dtype, alignment=None):
+        block = tuple(threading.current_thread().blockIdx)
+        dtype = numpy_support.as_dtype(dtype) if isinstance(dtype, types.Type) else np.dtype(dtype)
+        if shape == 0:                                   # dynamic shared memory
+            memory = shared._allocations.setdefault((block, "dynamic"), np.zeros(shared._dynshared_size, np.byte))
+            return np.frombuffer(memory.data, dtype=dtype, count=len(memory) // dtype.itemsize)
+        caller = sys._getframe(1)
+        return shared._allocations.setdefault((block, caller.f_code, caller.f_lineno), np.zeros(shape, dtype))
+
+    atomic_add = kernelapi.FakeCUDAAtomic.add
+
+    def add_yielding_when_polled(atomic, array, index, value):
+        if value == 0:                                   # a strip polling its neighbour: let the others run
+            time.sleep(0)
+        return atomic_add(atomic, array, index, value)
+
+    monkeypatch.setattr(kernel.BlockManager, "run", start_block)
+    monkeypatch.setattr(kernelapi.FakeCUDAShared, "array", shared_array_of_this_block)
+    monkeypatch.setattr(kernelapi.FakeCUDAAtomic, "add", add_yielding_when_polled)
+    monkeypatch.setattr(cuda_gpu, "SPIN_LIMIT", 10**6)  # waits are real now; a broken schedule still ends
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)
+    yield
+    sys.setswitchinterval(switch_interval)
+
+
+@pytest.mark.skipif(not cuda_gpu.SIMULATED, reason="models concurrent blocks in the simulator")
+@pytest.mark.parametrize("steps", STRIP_STEPS.values(), ids=STRIP_STEPS.keys())
+def test_strips_running_at_once_wait_for_the_rows_they_read(steps, concurrent_blocks, monkeypatch):
+    """All strips of two items at once: a wait too short shows up as a wrong value or gradient."""
+    monkeypatch.setattr(cuda_gpu, "PUBLISH_EVERY", 1)   # report every row: the neighbour stays close behind
+    rng = np.random.default_rng(2)
+    B, N, M = 2, 14, 16
+    C = rng.uniform(0, 1, (B, N, M))
+    problem = BatchProblem(steps, np.ones((B, 1, 1, len(steps))), np.zeros((B, 1, 2)), [[(N - 1, M - 1)], [(9, 13)]],
+                           [N, 10], [M, 14], 0.5, "softmin")
+    values_cpu, state_cpu = numba_cpu.forward(C, problem)
+    H_cpu, E_cpu = numba_cpu.backward(state_cpu, np.ones(B), return_E=True)
+    for _ in range(2):
+        values, state = cuda_gpu.forward(C, problem)
+        H, E = cuda_gpu.backward(state, np.ones(B), return_E=True)
+        assert state.layout.strips == 4
+        np.testing.assert_allclose(values, values_cpu, rtol=1e-12)
+        np.testing.assert_allclose(H, H_cpu, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(E, E_cpu, rtol=0, atol=1e-10)
 
 
 def test_gathered_ctc_costs_match_the_reference():

@@ -70,6 +70,7 @@ MAX_CANDIDATES = 16                      # S + 1 candidates per cell (Eq. 13-14)
 SIMULATED = bool(config.ENABLE_CUDASIM)
 STRIP_WIDTH = 4 if SIMULATED else 256    # the simulator runs one Python thread per CUDA thread
 PUBLISH_EVERY = 8                        # local wavefronts between two progress reports of a strip
+SPIN_LIMIT = 1 if SIMULATED else 0       # reads of a neighbour's progress before a wait gives up (0: never)
 SHARED_BYTES = 48 * 1024                 # dynamic shared memory available without opting in
 
 
@@ -447,7 +448,7 @@ class _Layout:
         if self.shared_bytes > SHARED_BYTES:
             raise ValueError(f"steps reaching {self.R - 2} wavefronts back need {self.shared_bytes} bytes of shared "
                              f"memory per block for the cuda backend, more than {SHARED_BYTES}")
-        self.spin_limit = 1 if SIMULATED else 0             # see _wait_for
+        self.spin_limit = SPIN_LIMIT
 
     def launch(self, kernel, Bn, device):
         return kernel[Bn * self.strips, self.width, device.stream, self.shared_bytes]
