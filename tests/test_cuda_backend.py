@@ -61,6 +61,21 @@ def test_float32_input_is_computed_in_float32_to_float32_precision(minimum):
     np.testing.assert_allclose(H, numba_cpu.backward(state_cpu, grad_values), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("gamma, tolerance", [(0.1, 2e-5), (0.01, 3e-4)])
+def test_float32_sdtw_gradient_stays_accurate_at_small_gamma(gamma, tolerance):
+    """The README's figures: float32 recursions against float64 on a 2 x 40 x 24 SDTW-E batch."""
+    C = torch.rand(2, 40, 24, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    results = {}
+    for dtype in (torch.float32, torch.float64):
+        X = C.to(dtype).requires_grad_(True)
+        loss = sdtw_loss(X, config="SDTW-E", gamma=gamma, backend="cuda")
+        loss.sum().backward()
+        results[dtype] = (loss.detach().double(), X.grad.double())
+    (loss32, grad32), (loss64, grad64) = results[torch.float32], results[torch.float64]
+    assert ((loss32 - loss64).abs() / loss64.abs()).max() < 1e-6
+    assert (grad32 - grad64).abs().max() < tolerance * grad64.abs().max()
+
+
 STRIP_STEPS = {"diagonals": [(1, 0), (0, 1), (1, 1)], "rows": [(1, 0), (1, 1), (1, 2)],
                "diagonals, halo 3": [(1, 0), (0, 1), (1, 1), (1, 3)], "rows, halo 3": [(1, 0), (1, 1), (2, 3)]}
 
