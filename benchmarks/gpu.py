@@ -140,12 +140,11 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     stem = os.path.join(args.out, "gpu_" + "".join(c if c.isalnum() else "_" for c in card))
-    header = (f"GPU: {card}; B = {B}, K = {K}, float32; median of {repeats} runs after {warmup} warm-ups (ms), "
-              f"peak torch.cuda memory above the inputs (MB)")
-    write_table(stem, COLUMNS, rows, header + f"; strip width {cuda_gpu.STRIP_WIDTH}. "
-                "Paper columns: RTX A5500 (Table VI).")
+    timing = f"GPU: {card}; B = {B}, K = {K}, float32; median of {repeats} runs after {warmup} warm-ups (ms)"
+    write_table(stem, COLUMNS, rows, f"{timing}, peak torch.cuda memory above the inputs (MB); strip width "
+                f"{cuda_gpu.STRIP_WIDTH}. Paper columns: RTX A5500 (Table VI).")
     if strip_rows:
-        write_table(stem + "_strips", STRIP_COLUMNS, strip_rows, header.split(", peak")[0] + ", by strip width.")
+        write_table(stem + "_strips", STRIP_COLUMNS, strip_rows, f"{timing}, by strip width.")
 
 
 def _format(x):

@@ -357,7 +357,7 @@ def _wait_for(progress, b, strip, need, known, spin_limit, errors):
 
     Atomic reads see the neighbour's latest report; the fence after them
     orders the reads of its data that follow (it pairs with the fence in
-    :func:`_publish`). ``spin_limit`` > 0 bounds the reads (the simulator: 1).
+    :func:`_publish`). ``spin_limit`` > 0 bounds the reads (see ``SPIN_LIMIT``).
     """
     spins = 0
     while known < need:
