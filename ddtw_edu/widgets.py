@@ -1,11 +1,20 @@
 """Interactive explorers for the notebooks (ipywidgets).
 
-Widgets run only in a live kernel (Jupyter, Colab); the book's static HTML
-shows them frozen. Every notebook therefore draws a static figure of the same
-view beside each explorer, with the plot helpers these explorers call.
+Widgets respond only in a live kernel (Jupyter, Colab); the book's static
+pages show a figure of the same view instead. Every notebook therefore draws a
+static figure beside each explorer, with the plot helpers these explorers call.
+
+An explorer draws its figure in the kernel and shows it as a PNG in an
+``Image`` widget. It does not capture the plot in an ``Output`` widget: an
+``Output`` widget needs a frontend to route the captured messages, and a
+headless executor that emulates one (nbclient, used by Jupyter Book) sends
+comm messages on the shell channel while it waits there for the cell's reply,
+which can leave the execution waiting until its timeout.
 """
+import io
+
 import matplotlib.pyplot as plt
-from ipywidgets import Dropdown, FloatLogSlider, FloatSlider, IntSlider, interactive
+from ipywidgets import Dropdown, FloatLogSlider, FloatSlider, HBox, Image, IntSlider, VBox
 
 from .alignment import ddtw
 from .configs import set_horizontal_weight
@@ -13,6 +22,42 @@ from .experiments.figures import plot_example
 from .plotting import plot_ddtw_result
 
 BASE_CONFIGS = ("CTC-A", "CTC-B", "CTC-C", "SDTW-D", "SDTW-E")
+
+
+class FigureExplorer(VBox):
+    """Controls above a figure that ``draw(**values)`` redraws whenever a control changes.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(**values) -> matplotlib.figure.Figure``, called with the
+        current value of every control, by name.
+    controls : dict of str to ipywidgets.ValueWidget
+
+    Attributes
+    ----------
+    controls : dict
+    figure : matplotlib.figure.Figure
+        The last figure drawn (closed, so that it is not shown twice).
+    image : ipywidgets.Image
+        That figure as a PNG.
+    """
+
+    def __init__(self, draw, controls):
+        self.draw, self.controls = draw, dict(controls)
+        self.image = Image(format="png")
+        super().__init__([HBox(list(self.controls.values())), self.image])
+        for control in self.controls.values():
+            control.observe(self.update, names="value")
+        self.update()
+
+    def update(self, change=None):
+        """Redraw the figure for the controls' current values."""
+        self.figure = self.draw(**{name: c.value for name, c in self.controls.items()})
+        png = io.BytesIO()
+        self.figure.savefig(png, format="png", dpi=80)
+        plt.close(self.figure)
+        self.image.value = png.getvalue()
 
 
 def explore_configurations(problem, configs=BASE_CONFIGS, w_h=1.0, gamma=1.0):
@@ -31,17 +76,19 @@ def explore_configurations(problem, configs=BASE_CONFIGS, w_h=1.0, gamma=1.0):
 
     Returns
     -------
-    ipywidgets.interactive
+    FigureExplorer
     """
-    def show(config, w_h, gamma):
+    def draw(config, w_h, gamma):
         C, blocks, labels = problem(config)
         result = ddtw(C, **set_horizontal_weight(blocks, w_h)._asdict(), gamma=gamma)
-        axes = plt.subplots(1, 3, figsize=(12, 3.2), layout="constrained")[1]
+        fig, axes = plt.subplots(1, 3, figsize=(12, 3.2), layout="constrained")
         plot_ddtw_result(result, axes, labels, title=f"{config}, dDTW = {result.value:.3f}")
+        return fig
 
-    return interactive(show, config=Dropdown(options=list(configs)),
-                       w_h=FloatSlider(value=w_h, min=0.1, max=2.0, step=0.1, description="w_h"),
-                       gamma=FloatLogSlider(value=gamma, base=10, min=-2, max=1, step=0.1, description="gamma"))
+    return FigureExplorer(draw, {
+        "config": Dropdown(options=list(configs), description="config"),
+        "w_h": FloatSlider(value=w_h, min=0.1, max=2.0, step=0.1, description="w_h"),
+        "gamma": FloatLogSlider(value=gamma, base=10, min=-2, max=1, step=0.1, description="gamma")})
 
 
 def explore_predictions(examples, multilabel, gamma=1.0):
@@ -57,17 +104,20 @@ def explore_predictions(examples, multilabel, gamma=1.0):
 
     Returns
     -------
-    ipywidgets.interactive
+    FigureExplorer
     """
     if not examples:
         raise ValueError("examples must hold at least one configuration")
     count = min(len(items) for items in examples.values())
 
-    def show(config, example):
-        plot_example(config, examples[config][example], multilabel, gamma=gamma)
+    def draw(config, example):
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.2), layout="constrained")
+        plot_example(config, examples[config][example], multilabel, axes=axes, gamma=gamma)
+        return fig
 
-    return interactive(show, config=Dropdown(options=list(examples)),
-                       example=IntSlider(value=0, min=0, max=count - 1, description="example"))
+    return FigureExplorer(draw, {
+        "config": Dropdown(options=list(examples), description="config"),
+        "example": IntSlider(value=0, min=0, max=count - 1, description="example")})
 
 
-__all__ = ["BASE_CONFIGS", "explore_configurations", "explore_predictions"]
+__all__ = ["BASE_CONFIGS", "FigureExplorer", "explore_configurations", "explore_predictions"]

@@ -10,7 +10,9 @@ import torch  # noqa: E402
 import ddtw_edu  # noqa: E402
 from ddtw_edu.configs import ctc_config, sdtw_config, set_horizontal_weight  # noqa: E402
 from ddtw_edu.experiments.alignments import compute_soft_alignment, reference_alignment  # noqa: E402
-from ddtw_edu.experiments.figures import plot_example, plot_predictions, plot_runs  # noqa: E402
+from ddtw_edu.experiments.figures import (plot_example, plot_predictions, plot_runs,  # noqa: E402
+                                          plot_versus_paper)
+from ddtw_edu.experiments.report import FIG_11_BEST_ABOVE, FIG_11_QUOTED, paper_mtd  # noqa: E402
 from ddtw_edu.plotting import plot_ddtw_result  # noqa: E402
 from ddtw_edu.widgets import explore_configurations, explore_predictions  # noqa: E402
 
@@ -96,6 +98,32 @@ def test_plots_draw_the_data_they_are_given():
     assert runs["paper"] is not None
 
 
+def test_plot_runs_draws_the_papers_best_run_as_a_bound_not_a_median():
+    table = {c: {"f_min": 0.7, "f_median": 0.8, "f_max": 0.9} for c in ("CTC-A", "CTC-B", "SDTW-E-W")}
+    runs = plot_runs(table, paper=FIG_11_QUOTED, paper_best_above=FIG_11_BEST_ABOVE)
+    np.testing.assert_array_equal(runs["paper"].get_xydata(), [[0, FIG_11_QUOTED["CTC-A"]]])
+    np.testing.assert_array_equal(runs["paper_best"].get_xydata(), [[2, FIG_11_BEST_ABOVE["SDTW-E-W"]]])
+    assert runs["paper"].get_marker() == "x" and runs["paper_best"].get_marker() == "^"
+    assert "best run" in runs["paper_best"].get_label()
+    assert plot_runs(table, ax=plt.figure().gca())["paper_best"] is None
+
+
+def test_plot_versus_paper_puts_our_bar_beside_the_papers():
+    paper = paper_mtd()
+    ours = {"CTC-A": {"runs": 1, "accuracy_mean": 0.1, "accuracy_best": 0.1},
+            "EM": {"runs": 3, "accuracy_mean": 0.5, "accuracy_best": 0.6}}
+    fig, ax = plt.subplots()
+    drawn = plot_versus_paper(ours, "accuracy_mean", paper, ax=ax, best="accuracy_best", ylabel="accuracy")
+    assert [bar.get_height() for bar in drawn["ours"]] == [0.1, 0.5]
+    assert [bar.get_height() for bar in drawn["paper"]] == [paper[c]["accuracy_mean"] for c in ("CTC-A", "EM")]
+    assert drawn["ours"][0].get_x() < drawn["paper"][0].get_x()            # ours on the left of each pair
+    # the best run: on both of the paper's bars, on ours only where there is more than one run
+    assert sorted(y for _, y in drawn["best"].get_xydata()) == sorted([0.6, 0.574, 0.657])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["CTC-A", "EM"] and ax.get_ylabel() == "accuracy"
+    alone = plot_versus_paper(ours, "accuracy_mean", None, ax=plt.figure().gca())
+    assert alone["paper"] is None and alone["best"] is None
+
+
 def test_plot_ddtw_result_shows_D_E_and_H():
     C = np.random.default_rng(0).random((5, 3))
     result = ddtw_edu.ddtw(C, **sdtw_config(5, 3, "SDTW-E")._asdict())
@@ -111,18 +139,38 @@ def test_widgets_redraw_for_the_chosen_settings():
         return C, sdtw_config(5, 3, config), ["a", "b", "c"]
 
     widget = explore_configurations(problem, configs=("SDTW-D", "SDTW-E"))
-    widget.children[0].value = "SDTW-E"
-    widget.children[1].value = 0.5
-    widget.children[2].value = 0.1
-    widget.update()
-    shown = plt.gcf().axes[1].images[0].get_array()
+    first_png = widget.image.value
+    assert first_png[:8] == b"\x89PNG\r\n\x1a\n"
+    widget.controls["config"].value = "SDTW-E"            # each change redraws through observe
+    widget.controls["w_h"].value = 0.5
+    widget.controls["gamma"].value = 0.1
+    shown = widget.figure.axes[1].images[0].get_array()
     expected = ddtw_edu.ddtw(C, **set_horizontal_weight(sdtw_config(5, 3, "SDTW-E"), 0.5)._asdict(), gamma=0.1)
     np.testing.assert_allclose(shown, expected.E)
+    assert widget.image.value != first_png
+    assert not plt.get_fignums(), "the explorer leaves a figure open (the notebook would show it twice)"
 
     example, _ = melody_example()
-    widget = explore_predictions({"CTC-A": [example], "strong": [example]}, multilabel=False)
-    widget.children[0].value = "CTC-A"
-    widget.update()
-    assert plt.gcf().axes[0].get_title().startswith("CTC-A")
+    widget = explore_predictions({"CTC-A": [example], "CTC-B": [example]}, multilabel=False)
+    widget.controls["config"].value = "CTC-B"
+    assert widget.figure.axes[0].get_title().startswith("CTC-B")
+    widget.controls["config"].value = "CTC-A"
+    assert widget.figure.axes[0].get_title().startswith("CTC-A")
     with pytest.raises(ValueError, match="examples must hold"):
         explore_predictions({}, multilabel=False)
+
+
+def test_widgets_use_no_output_widget():
+    """An Output widget makes a headless executor (nbclient) wait for the cell's reply until its timeout."""
+    from ipywidgets import Output
+
+    C = np.random.default_rng(1).random((5, 3))
+    widget = explore_configurations(lambda config: (C, sdtw_config(5, 3, config), ["a", "b", "c"]),
+                                    configs=("SDTW-D", "SDTW-E"))
+
+    def descendants(w):
+        yield w
+        for child in getattr(w, "children", ()):
+            yield from descendants(child)
+
+    assert not [w for w in descendants(widget) if isinstance(w, Output)]

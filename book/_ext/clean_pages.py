@@ -1,0 +1,38 @@
+"""Sphinx extension: pages without console errors.
+
+Two things in the stock Jupyter Book 1 stack make every page log an error in the
+browser console:
+
+- sphinx-thebe adds its inline configuration script once per read of the
+  environment, so a page can carry ``const THEBE_JS_URL = ...`` twice, and the
+  second declaration is a ``SyntaxError``. Each page keeps the first copy of
+  every script.
+- pydata-sphinx-theme reads the colour mode from local storage, falling back to
+  the template variable ``default_mode``, which Jupyter Book leaves empty ("Got
+  invalid theme mode"). The book's figures have white backgrounds, so the
+  default is ``light``; readers can still switch.
+"""
+
+
+def set_default_mode(app, pagename, templatename, context, doctree):
+    if not context.get("default_mode"):
+        context["default_mode"] = "light"
+
+
+def drop_repeated_scripts(app, pagename, templatename, context, doctree):
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for script in scripts:                 # the copies differ only in filename None versus ""
+        key = (script.filename or "", script.priority, tuple(sorted(script.attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    scripts[:] = unique
+
+
+def setup(app):
+    app.connect("html-page-context", set_default_mode)
+    app.connect("html-page-context", drop_repeated_scripts)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
