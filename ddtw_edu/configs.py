@@ -73,7 +73,8 @@ def set_horizontal_weight(blocks, w_h):
 
 
 def extended_labels(labels, blank=0):
-    """Y^e for a label sequence: a blank before, between and after the labels (Sec. II-A).
+    """Y^e for a label sequence: a blank before, between and after the labels
+    (Sec. II-A).
 
     Parameters
     ----------
@@ -95,9 +96,9 @@ def ctc_weights(repeats, config="CTC-A"):
     Parameters
     ----------
     repeats : array_like of bool, shape (M - 1,), or None for M = 0
-        ``repeats[m]`` says whether labels m and m + 1 are equal (for multi-label
-        targets: equal vectors). A blank may be skipped (step (1, 2)) only
-        between different labels (Eq. 1).
+        ``repeats[m]`` says whether labels m and m + 1 are equal (for
+        multi-label targets: equal vectors). A blank may be skipped
+        (step (1, 2)) only between different labels (Eq. 1).
     config : str
         One of ``CTC_CONFIGS``.
 
@@ -109,18 +110,23 @@ def ctc_weights(repeats, config="CTC-A"):
     """
     check_config_name(config, CTC_CONFIGS)
     M = 0 if repeats is None else len(repeats) + 1
-    repeats = np.zeros(0, dtype=bool) if repeats is None else np.asarray(repeats, dtype=bool)
+    if repeats is None:
+        repeats = np.zeros(0, dtype=bool)
+    else:
+        repeats = np.asarray(repeats, dtype=bool)
     blank_stay, blank_enter = _BLANK_WEIGHTS[config[4]]
     W = np.full((2 * M + 1, 3), np.inf)
-    W[0::2, 0] = blank_stay                      # (1, 0) within a blank
-    W[0::2, 1] = blank_enter                     # (1, 1) from a target into a blank
+    W[0::2, 0] = blank_stay   # (1, 0) within a blank
+    W[0::2, 1] = blank_enter  # (1, 1) from a target into a blank
     if M == 0:
         return W
-    W[1::2, 0] = horizontal_weight(config)       # (1, 0) within a target
-    W[1::2, 1] = np.inf if config.startswith("CTC-C") else 1.0   # (1, 1) from a blank into a target
-    skip = np.concatenate([[False], ~repeats])   # (1, 2) skips the blank between different labels
+    W[1::2, 0] = horizontal_weight(config)  # (1, 0) within a target
+    # (1, 1) from a blank into a target
+    W[1::2, 1] = np.inf if config.startswith("CTC-C") else 1.0
+    # (1, 2) skips the blank between different labels
+    skip = np.concatenate([[False], ~repeats])
     W[1::2, 2] = np.where(skip, 1.0, np.inf)
-    if config.startswith("CTC-C"):               # the one blank transit CTC-C keeps
+    if config.startswith("CTC-C"):  # the one blank transit CTC-C keeps
         between = 2 * np.flatnonzero(repeats) + 2
         W[between, 1] = 1.0
         W[between + 1, 1] = 1.0

@@ -11,7 +11,7 @@ EPS = 1e-7      # probabilities are clipped to [EPS, 1 - EPS] before a log: fini
 
 
 def ctc_cost(X, Ye, eps=0.0):
-    """Single-label CTC cost, C(n, m) = -log <x_n, y^e_m> (Eq. 26 with Eq. 9).
+    """Single-label CTC cost, C(n, m) = -log <x_n, y^e_m> (Eq. 26 and 9).
 
     Parameters
     ----------
@@ -20,14 +20,19 @@ def ctc_cost(X, Ye, eps=0.0):
     Ye : tensor of int, shape (..., M)
         Extended label sequence as class indices.
     """
-    index = Ye.unsqueeze(-2).expand(*Ye.shape[:-1], X.shape[-2], Ye.shape[-1])
+    shape = (*Ye.shape[:-1], X.shape[-2], Ye.shape[-1])
+    index = Ye.unsqueeze(-2).expand(*shape)
     return -torch.log(torch.gather(X, -1, index).clamp_min(eps))
 
 
 def multilabel_probability(X, Y, eps=EPS):
-    """p(y_m | x_n) = prod_i (y_i x_i + (1 - y_i)(1 - x_i)) as log, shape (..., N, M) (Eq. 30)."""
+    """p(y_m | x_n) = prod_i (y_i x_i + (1 - y_i)(1 - x_i)) (Eq. 30), as log.
+
+    Returns log p of all frames and labels, shape (..., N, M).
+    """
     X = X.clamp(eps, 1 - eps)
-    return torch.log(X) @ Y.transpose(-1, -2) + torch.log1p(-X) @ (1 - Y).transpose(-1, -2)
+    return (torch.log(X) @ Y.transpose(-1, -2)
+            + torch.log1p(-X) @ (1 - Y).transpose(-1, -2))
 
 
 def mctc_cost(X, Y, eps=EPS):
@@ -47,16 +52,19 @@ def mctc_cost(X, Y, eps=EPS):
         -log p(y^e_m | x_n): blanks in the even columns, labels in the odd.
     """
     blank = X[..., :1].clamp(eps, 1 - eps)
-    label_logp = torch.log1p(-blank) + multilabel_probability(X[..., 1:], Y, eps)   # Eq. (28)
-    C = (-torch.log(blank)).expand(*label_logp.shape[:-1], 2 * Y.shape[-2] + 1).clone()
+    label_logp = (torch.log1p(-blank)                            # Eq. 28-29
+                  + multilabel_probability(X[..., 1:], Y, eps))  # Eq. 30
+    shape = (*label_logp.shape[:-1], 2 * Y.shape[-2] + 1)
+    C = (-torch.log(blank)).expand(*shape).clone()
     C[..., 1::2] = -label_logp
     return C
 
 
 def bce_cost(X, Y, eps=EPS):
-    """Binary cross-entropy, c(x_n, y_m) = -sum_i y log x + (1 - y) log(1 - x) (Eq. 31).
+    """Binary cross-entropy cost (Eq. 31).
 
-    It equals -log p(y_m | x_n) of Eq. (30): the identity of Sec. VI-C.
+    c(x_n, y_m) = -sum_i (y_i log x_i + (1 - y_i) log(1 - x_i)). It equals
+    -log p(y_m | x_n) of Eq. 30: the identity of Sec. VI-C.
     """
     return -multilabel_probability(X, Y, eps)
 
@@ -64,8 +72,8 @@ def bce_cost(X, Y, eps=EPS):
 def nll_cost(X, Y, eps=EPS):
     """Single-label SDTW cost, c(x_n, y_m) = -log <x_n, y_m> (Eq. 27).
 
-    A rest (all-zero y_m) has <x_n, y_m> = 0; clipping at ``eps`` gives it the
-    constant cost -log(eps) with no gradient, so alignments spend as few frames
-    on rests as the steps allow.
+    A rest (all-zero y_m) has <x_n, y_m> = 0; clipping at ``eps`` gives it
+    the constant cost -log(eps) with no gradient, so alignments spend as few
+    frames on rests as the steps allow.
     """
     return -torch.log((X @ Y.transpose(-1, -2)).clamp_min(eps))

@@ -39,7 +39,8 @@ def softmin(q, gamma):
     if not finite.any():
         return np.inf, grad
     q_min = q[finite].min()
-    weights = np.exp(-(q[finite] - q_min) / gamma)  # largest term is exp(0) = 1
+    # the largest term is exp(0) = 1
+    weights = np.exp(-(q[finite] - q_min) / gamma)
     total = weights.sum()
     grad[finite] = weights / total
     return q_min - gamma * np.log(total), grad

@@ -1,4 +1,4 @@
-"""The built book in a real browser: every page's math is typeset, its images load, the widget shows.
+"""The built book in a real browser, page by page at 1280 px: math typeset, images loaded, nothing cut off.
 
 The HTML of the session's book build (``built_book``, conftest.py) is served by a local http.server on
 127.0.0.1 and opened in headless Chromium through Selenium, with Debian's ``/usr/bin/chromium`` and
@@ -6,9 +6,13 @@ The HTML of the session's book build (``built_book``, conftest.py) is served by 
 leaves the machine: the book serves MathJax and the widget manager itself (``make vendor``), and a
 page that still reaches for a CDN fails here.
 
-The module skips where chromium, chromedriver or selenium is missing; CI installs them (``.ci/run``).
-A screenshot of one chapter is kept as a test artifact in ``$DDTW_EDU_ARTIFACTS``, else
-``tests/artifacts/``.
+Every page must log no error in the browser console, keep its code, outputs and display equations
+within the text column (nothing scrolls sideways), and render tables as tables, never as Markdown
+text inside an output. A full-page screenshot of every page is kept as a test artifact in
+``$DDTW_EDU_ARTIFACTS``, else ``tests/artifacts/``: look at them.
+
+The module skips where chromium, chromedriver or selenium is missing (``make test`` and ``.ci/run``
+install them).
 """
 import base64
 import functools
@@ -24,14 +28,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SCREENSHOT_PAGE = "notebooks/04_ddtw"          # the chapter with the interactive cell
 ARTIFACTS = Path(os.environ.get("DDTW_EDU_ARTIFACTS") or ROOT / "tests" / "artifacts")
 WAIT_S = 30
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_MIME = "application/vnd.jupyter.widget-"      # -view+json and -state+json
 
 pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-                                reason="needs Debian's chromium and chromium-driver "
-                                       "(/usr/bin/chromium, /usr/bin/chromedriver; .ci/run installs them)")
+                                reason="needs Debian's chromium and chromium-driver: "
+                                       "`apt-get install chromium chromium-driver` (make test does it as root)")
 webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip install -r requirements.txt)")
 from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -71,6 +74,26 @@ for (const node of document.querySelectorAll('article.bd-article :is(' + prose +
 return out;
 """
 RAW_TEX = re.compile(r"\$\$|\\[()\[\]]|\\begin\{|\$[^$\s]([^$]*[^$\s])?\$|\\[A-Za-z]{2,}")
+
+
+# What sticks out of the text column: code and output blocks that scroll sideways, display equations
+# wider than their box, and Markdown table text printed inside an output instead of a table.
+LAYOUT_JS = r"""
+const article = document.querySelector('article.bd-article');
+const longest = e => e.textContent.split('\n').reduce((a, b) => (a.length >= b.length ? a : b), '');
+const wide = sel => [...article.querySelectorAll(sel)]
+  .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => longest(e).slice(0, 100));
+const equations = [...article.querySelectorAll('div.math')].filter(e => {
+  const typeset = e.querySelector('mjx-container > mjx-math');
+  return e.scrollWidth > e.clientWidth + 1
+    || (typeset && typeset.getBoundingClientRect().width > e.clientWidth + 1);
+}).map(e => (e.querySelector('.eqno') || e).textContent.trim().slice(0, 60));
+const markdown = [...article.querySelectorAll('div.cell_output pre')]
+  .filter(e => /^\s*\|.*\|\s*$/m.test(e.textContent) && /\|\s*:?-{3,}/.test(e.textContent))
+  .map(e => e.textContent.slice(0, 100));
+return {code: wide('div.cell_input pre'), outputs: wide('div.cell_output pre'), equations: equations,
+        markdown_tables: markdown};
+"""
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -150,6 +173,23 @@ def failed_loads(log):
             if entry.get("source") == "network" and entry["level"] == "SEVERE" and "/favicon.ico" not in entry["message"]]
 
 
+def console_errors(log):
+    """What the page's scripts reported as errors (failed loads are reported by ``failed_loads``)."""
+    return [entry["message"] for entry in log if entry.get("source") != "network" and entry["level"] == "SEVERE"]
+
+
+def save_full_page_screenshot(browser, path):
+    """A PNG of the whole page at the window's width (the window is made as tall as the page)."""
+    width, height = browser.execute_script("return [window.innerWidth, document.documentElement.scrollHeight]")
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_math_and_images(browser, book_url, built_book, page):
     log = open_page(browser, book_url, page)
@@ -171,49 +211,33 @@ def test_page_renders_math_and_images(browser, book_url, built_book, page):
 
     failed = failed_loads(log)
     assert not failed, f"{page}: failed to load: {failed}"
+    errors = console_errors(log + browser.get_log("browser"))
+    assert not errors, f"{page}: the browser console shows errors: {errors}"
     outside = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)"
                                      ".filter(n => !n.startsWith(location.origin) && !n.startsWith('data:'))")
     assert not outside, f"{page}: requests leave the machine: {outside}"
 
 
-def test_a_widget_is_shown(browser, book_url, built_book):
-    """The frozen ipywidgets state is rendered by the book's own widget manager, controls and output."""
-    pages = [page for page in PAGES if WIDGET_VIEW in (built_book.html / f"{page}.html").read_text()]
-    assert pages, "no page of the book embeds a widget"
-    for page in pages:
-        views = (built_book.html / f"{page}.html").read_text().count(WIDGET_VIEW)
-        log = open_page(browser, book_url, page)
-        WebDriverWait(browser, WAIT_S).until(
-            lambda d: len(d.find_elements(By.CSS_SELECTOR, ".widget-subarea .jupyter-widgets")) > 0
-            and len(d.find_elements(By.CSS_SELECTOR, ".widget-subarea")) >= views,
-            message=f"{page}: the widget manager rendered no widget within {WAIT_S} s")
-        shown = [w for w in browser.find_elements(By.CSS_SELECTOR, ".widget-subarea > .jupyter-widgets")
-                 if w.is_displayed() and w.size["height"] > 0 and w.size["width"] > 0]
-        assert len(shown) >= views, f"{page}: {len(shown)} of {views} widgets are visible"
-        assert "Error displaying widget" not in browser.find_element(By.CSS_SELECTOR, "article.bd-article").text
-        failed = failed_loads(log)
-        assert not failed, f"{page}: failed to load: {failed}"
-
-
-def test_screenshot_of_a_chapter(browser, book_url):
-    """Keep a full-page screenshot of the widget chapter, and one of the widget in view, as test artifacts."""
-    open_page(browser, book_url, SCREENSHOT_PAGE)
-    WebDriverWait(browser, WAIT_S).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, ".widget-subarea .jupyter-widgets"))
+@pytest.mark.parametrize("page", PAGES)
+def test_page_fits_the_column_at_1280_px(browser, book_url, page):
+    """Nothing is cut off at the right of the text column; a screenshot of the page is kept."""
+    open_page(browser, book_url, page)
+    assert browser.execute_script("return window.innerWidth") == 1280
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    name = SCREENSHOT_PAGE.replace("/", "_")
-    width, height = browser.execute_script("return [window.innerWidth, document.documentElement.scrollHeight]")
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",      # a window as tall as the page
-                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
-    try:
-        shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
-    finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    full = ARTIFACTS / f"{name}.png"
-    full.write_bytes(base64.b64decode(shot["data"]))
-    browser.execute_script("document.querySelector('.widget-subarea').scrollIntoView({block: 'center'})")
-    widget = ARTIFACTS / f"{name}_widget.png"
-    assert browser.save_screenshot(str(widget))
-    for png in (full, widget):
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{png} is not a PNG"
-        assert png.stat().st_size > 10_000, f"{png} is only {png.stat().st_size} bytes"
+    shot = ARTIFACTS / f"{page.replace('/', '_')}.png"
+    save_full_page_screenshot(browser, shot)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000, f"bad screenshot {shot}"
+    layout = browser.execute_script(LAYOUT_JS)
+    assert not layout["code"], f"{page}: code lines wider than the column: {layout['code']}"
+    assert not layout["outputs"], f"{page}: output lines wider than the column: {layout['outputs']}"
+    assert not layout["equations"], f"{page}: display equations wider than the column: {layout['equations']}"
+    assert not layout["markdown_tables"], f"{page}: Markdown table text printed in an output: " \
+                                          f"{layout['markdown_tables']}"
+
+
+def test_no_page_embeds_an_inert_widget(built_book):
+    """Widgets respond only in a live kernel: the static pages show a figure, never a frozen widget."""
+    for page in PAGES:
+        html = (built_book.html / f"{page}.html").read_text()
+        assert WIDGET_MIME not in html, f"{page}.html embeds a widget that cannot respond on a static page"
+        assert "jupyter-widgets" not in html, f"{page}.html loads the widget manager"

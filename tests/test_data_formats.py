@@ -1,7 +1,9 @@
 """MTD and SWD files: writers reproduce the official bytes, readers name the file and line of any fault.
 
 Golden files under tests/golden are small invented themes and recordings in the official formats.
-The real sample files (../shared/realdata, or $DDTW_EDU_REALDATA) are only read, never copied;
+A few real MTD and SWD annotation files, which this repository must not contain (the data sets'
+licences), are read from the folder named by $DDTW_EDU_REALDATA (default: ``realdata`` in the
+``shared`` folder beside the checkout, where the project's machines keep them), never copied;
 tests that need them skip when the folder is absent.
 """
 import io
@@ -23,7 +25,9 @@ from ddtw_edu.data.__main__ import main
 GOLDEN = Path(__file__).resolve().parent / "golden"
 GOLDEN_MTD, GOLDEN_SWD = GOLDEN / "mtd", GOLDEN / "swd"
 REALDATA = Path(os.environ.get("DDTW_EDU_REALDATA", Path(__file__).resolve().parents[2] / "shared" / "realdata"))
-needs_realdata = pytest.mark.skipif(not REALDATA.is_dir(), reason=f"no real sample files at {REALDATA}")
+needs_realdata = pytest.mark.skipif(
+    not REALDATA.is_dir(), reason="needs a few real MTD/SWD annotation files, which this repository does not ship: "
+                                  "set DDTW_EDU_REALDATA to a folder with them (real MTD/ and SWD/ layouts)")
 A, B = "MTD9999_Test_BWV0000-01", "MTD9998_Test_Op001-2-1"   # golden themes: A transposed by -12
 HU33 = "Schubert_D911-01_HU33"
 

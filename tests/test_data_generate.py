@@ -79,8 +79,8 @@ def test_swd_recordings_follow_the_paper_split_and_round_trip(swd_root):
 
 
 def test_generation_is_deterministic_and_default_dataset_reuses_it(tmp_path):
-    a = default_dataset("swd", "tiny", seed=1, root=tmp_path, progress=False)
-    b = make_dataset("swd", "tiny", tmp_path / "again", seed=1, progress=False)
+    a = default_dataset("swd", "tiny", seed=1, root=tmp_path, progress=False)     # one worker per core
+    b = make_dataset("swd", "tiny", tmp_path / "again", seed=1, progress=False, workers=1)
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
     for f in files:

@@ -202,6 +202,23 @@ def load_audio(path, sr=SR):
     return audio.astype(np.float32, copy=False)
 
 
+def _cache_entry(audio, cache_dir, params):
+    """(cache file, audio source, full parameters) of the HCQT of ``audio``."""
+    import librosa
+
+    params = _hcqt_params(params)
+    identity, source = _source_identity(audio)
+    key = json.dumps({"format": _CACHE_FORMAT, "librosa": librosa.__version__, "source": identity,
+                      "params": params}, sort_keys=True)
+    folder = Path(cache_dir if cache_dir is not None else default_cache_dir()) / "hcqt"
+    return folder / (hashlib.sha256(key.encode()).hexdigest()[:40] + ".npy"), source, params
+
+
+def is_hcqt_cached(audio, cache_dir=None, **params):
+    """Whether :func:`cached_hcqt` would load these features from the cache (same arguments)."""
+    return _cache_entry(audio, cache_dir, params)[0].is_file()
+
+
 def cached_hcqt(audio, cache_dir=None, **params):
     """:func:`hcqt` with an on-disk cache: computed once per audio and parameter set.
 
@@ -224,19 +241,12 @@ def cached_hcqt(audio, cache_dir=None, **params):
     -------
     H : ndarray, shape (len(harmonics), n_bins, N), float32
     """
-    import librosa
-
-    params = _hcqt_params(params)
-    identity, source = _source_identity(audio)
-    key = json.dumps({"format": _CACHE_FORMAT, "librosa": librosa.__version__, "source": identity,
-                      "params": params}, sort_keys=True)
-    folder = Path(cache_dir if cache_dir is not None else default_cache_dir()) / "hcqt"
-    target = folder / (hashlib.sha256(key.encode()).hexdigest()[:40] + ".npy")
+    target, source, params = _cache_entry(audio, cache_dir, params)
     if target.is_file():
         return np.load(target)
     signal = load_audio(source, sr=params["sr"]) if isinstance(source, Path) else source
     H = hcqt(signal, **params)
-    folder.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp.npy")
     np.save(tmp, H)
     os.replace(tmp, target)

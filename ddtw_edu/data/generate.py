@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile
-from tqdm.auto import tqdm
 
 from .features import SR
 from .mtd import FOLDERS, META_KEYS, OVERVIEW_COLUMNS, SPLIT_FOLDER, MTDTheme, write_mtd_overview, \
@@ -35,6 +34,7 @@ from .scores import chorale_phrases, chorale_title, chorale_voices, group_choral
     lindenbaum_parts
 from .swd import AUDIO_FOLDER, NOTE_FOLDER, SWD_PERFORMANCES
 from .synthesis import BRIGHT, Timbre, apply_tempo, synthesize, tempo_curve
+from .workers import map_jobs
 
 DATASETS = ("mtd", "swd")
 SIZES = ("tiny", "small", "full")
@@ -78,12 +78,16 @@ def default_dataset(dataset, size="small", seed=0, root=None, progress=True):
     return out
 
 
-def make_dataset(dataset, size, out, seed=0, progress=True):
-    """Write a generated data set into ``out`` (official layout) and mark it complete."""
+def make_dataset(dataset, size, out, seed=0, progress=True, workers=None):
+    """Write a generated data set into ``out`` (official layout) and mark it complete.
+
+    ``workers`` processes generate the items (default: one per core, see
+    :func:`.workers.default_workers`); the result does not depend on it.
+    """
     _check_choice(dataset, DATASETS, "dataset")
     _check_choice(size, SIZES, "size")
     out = Path(out)
-    (make_mtd if dataset == "mtd" else make_swd)(out, size, seed, progress)
+    (make_mtd if dataset == "mtd" else make_swd)(out, size, seed, progress, workers)
     (out / _COMPLETE).write_text(json.dumps({"dataset": dataset, "size": size, "seed": seed}))
     return out
 
@@ -191,20 +195,24 @@ def _folds(paths, stems, rng, n_folds=5):
     return folds
 
 
-def make_mtd(out, size="small", seed=0, progress=True):
-    """Write an MTD-like data set (see the module docstring) into ``out``."""
+def _write_mtd_theme_files(out, path, index, seed):
+    """Generate theme ``index`` from chorale ``path`` and write its files (one worker job)."""
+    theme, excerpt, full, _ = mtd_theme(path, index, np.random.default_rng([seed, 1, index]))
+    write_mtd_theme(out, theme)
+    _write_audio(out / FOLDERS["audio"][0] / f"{theme.stem}.wav", excerpt)
+    _write_audio(out / FULL_FOLDER / f"{theme.stem}.wav", full)
+    return theme
+
+
+def make_mtd(out, size="small", seed=0, progress=True, workers=None):
+    """Write an MTD-like data set (see the module docstring) into ``out``, themes in ``workers`` processes."""
     _check_choice(size, SIZES, "size")
     chorales = list_chorales()
     order = np.random.default_rng([seed, 0]).permutation(len(chorales))
     paths = [chorales[i] for i in sorted(order[: MTD_CHORALES[size] or len(chorales)])]
     out = Path(out)
-    themes = []
-    for index, path in enumerate(tqdm(paths, desc=f"MTD-like {size}", disable=not progress)):
-        theme, excerpt, full, _ = mtd_theme(path, index, np.random.default_rng([seed, 1, index]))
-        write_mtd_theme(out, theme)
-        _write_audio(out / FOLDERS["audio"][0] / f"{theme.stem}.wav", excerpt)
-        _write_audio(out / FULL_FOLDER / f"{theme.stem}.wav", full)
-        themes.append(theme)
+    themes = map_jobs(_write_mtd_theme_files, [(out, path, index, seed) for index, path in enumerate(paths)],
+                      workers, desc=f"MTD-like {size}", progress=progress)
     write_mtd_overview(out / "MTD.csv", [_overview_row(t) for t in themes])
     folds = _folds(paths, [t.stem for t in themes], np.random.default_rng([seed, 2]))
     for k, stems in folds.items():
@@ -262,16 +270,20 @@ def swd_recording(parts, rng):
     return audio, notes[order], instruments[order].tolist()
 
 
-def make_swd(out, size="small", seed=0, progress=True):
-    """Write an SWD-like data set (see the module docstring) into ``out``."""
-    _check_choice(size, SIZES, "size")
+def _write_swd_recording_files(out, number, parts, p, performance, seed):
+    """Generate performance ``p`` of song ``number`` and write its files (one worker job)."""
     from .swd import write_swd_notes
+    stem = f"Schubert_D911-{number:02d}_{performance}"
+    audio, notes, instruments = swd_recording(parts, np.random.default_rng([seed, 3, number, p]))
+    write_swd_notes(out / NOTE_FOLDER / f"{stem}.csv", notes, instruments)
+    _write_audio(out / AUDIO_FOLDER / f"{stem}.wav", audio)
+
+
+def make_swd(out, size="small", seed=0, progress=True, workers=None):
+    """Write an SWD-like data set (see the module docstring) into ``out``, recordings in ``workers`` processes."""
+    _check_choice(size, SIZES, "size")
     out = Path(out)
-    jobs = [(number, parts, p, performance) for number, parts in swd_songs(size)
+    jobs = [(out, number, parts, p, performance, seed) for number, parts in swd_songs(size)
             for p, performance in enumerate(SWD_PERFORMANCES)]
-    for number, parts, p, performance in tqdm(jobs, desc=f"SWD-like {size}", disable=not progress):
-        stem = f"Schubert_D911-{number:02d}_{performance}"
-        audio, notes, instruments = swd_recording(parts, np.random.default_rng([seed, 3, number, p]))
-        write_swd_notes(out / NOTE_FOLDER / f"{stem}.csv", notes, instruments)
-        _write_audio(out / AUDIO_FOLDER / f"{stem}.wav", audio)
+    map_jobs(_write_swd_recording_files, jobs, workers, desc=f"SWD-like {size}", progress=progress)
     return out

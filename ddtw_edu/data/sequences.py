@@ -7,12 +7,23 @@ their time axis is 2 (:data:`TIME_AXES`).
 """
 from tqdm.auto import tqdm
 
-from .features import MTD_HOP, SR, SWD_HOP, cached_hcqt
+from .features import MTD_HOP, SR, SWD_HOP, cached_hcqt, is_hcqt_cached
 from .mtd import load_mtd, read_mtd_splits
 from .swd import load_swd, split_items
 from .targets import compute_targets
+from .workers import map_jobs
 
 TIME_AXES = {"features": 2}
+
+
+def _cache_features(audio_path, cache_dir, hop):
+    cached_hcqt(audio_path, cache_dir, sr=SR, hop=hop)
+
+
+def _compute_missing_features(audio_paths, cache_dir, hop, desc, progress):
+    """Fill the feature cache for the files not in it yet, on every core (see :mod:`.workers`)."""
+    missing = [p for p in audio_paths if p is not None and not is_hcqt_cached(p, cache_dir, sr=SR, hop=hop)]
+    map_jobs(_cache_features, [(p, cache_dir, hop) for p in missing], desc=desc, progress=progress)
 
 
 def _item(name, audio_path, notes, hop, polyphonic, cache_dir):
@@ -45,8 +56,9 @@ def mtd_sequences(root, folds=None, cache_dir=None, hop=MTD_HOP, progress=True):
         splits = read_mtd_splits(root)
         keep = {stem for k in folds for stem in splits[k]}
         themes = [t for t in themes if t.stem in keep]
+    _compute_missing_features([t.audio_path for t in themes], cache_dir, hop, "MTD features", progress)
     return [_item(t.stem, t.audio_path, t.notes, hop, False, cache_dir)
-            for t in tqdm(themes, desc="MTD features", disable=not progress)]
+            for t in tqdm(themes, desc="MTD items", disable=not progress)]
 
 
 def swd_sequences(root, part=None, split=None, cache_dir=None, hop=SWD_HOP, progress=True):
@@ -71,5 +83,6 @@ def swd_sequences(root, part=None, split=None, cache_dir=None, hop=SWD_HOP, prog
         if part not in parts:
             raise ValueError(f"part must be one of {sorted(parts)}, got {part!r}")
         items = parts[part]
+    _compute_missing_features([i.audio_path for i in items], cache_dir, hop, "SWD features", progress)
     return [_item(i.stem, i.audio_path, i.notes, hop, True, cache_dir)
-            for i in tqdm(items, desc="SWD features", disable=not progress)]
+            for i in tqdm(items, desc="SWD items", disable=not progress)]
