@@ -291,3 +291,48 @@ def plot_steps(N, M, steps, weights=None, start=None, end=None, ax=None, labels=
     ax.set_ylabel("n (predictions)")
     ax.set_aspect("equal")
     return artists
+
+
+def plot_runtimes(sizes, runtimes, ax=None, title=None, styles=None, legend=True):
+    """Draw runtime against problem size N * M on log-log axes, one line per method.
+
+    Parameters
+    ----------
+    sizes : sequence of (N, M)
+        The problem sizes; each is drawn at x = N * M cells (sorted).
+    runtimes : dict
+        ``label -> times``: one time per size, in milliseconds; NaN entries
+        (not measured) are left out of that line.
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: the current axes).
+    title : str, optional
+    styles : dict, optional
+        ``label -> keyword arguments`` for ``ax.plot`` (e.g. ``linestyle``,
+        ``marker``, ``color``), to tell machines or libraries apart.
+    legend : bool
+        Add a legend with the labels.
+
+    Returns
+    -------
+    artists : dict
+        ``"lines"``: ``label -> Line2D``; ``"legend"``: the Legend or None.
+    """
+    ax = _axes(ax)
+    cells = np.array([N * M for N, M in sizes], dtype=float)
+    order = np.argsort(cells, kind="stable")
+    styles = styles or {}
+    lines = {}
+    for label, times in runtimes.items():
+        times = np.asarray(times, dtype=float)
+        if times.shape != cells.shape:
+            raise ValueError(f"{label!r}: {times.size} times for {cells.size} sizes")
+        keep = order[np.isfinite(times[order])]
+        kwargs = {"marker": "o"} | dict(styles.get(label, {}))
+        lines[label], = ax.plot(cells[keep], times[keep], label=label, **kwargs)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("problem size N · M (cells per item)")
+    ax.set_ylabel("forward + backward (ms)")
+    if title is not None:
+        ax.set_title(title)
+    return {"lines": lines, "legend": ax.legend(fontsize="small") if legend else None}

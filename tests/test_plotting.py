@@ -141,3 +141,23 @@ def test_plot_steps_colours_a_step_the_same_in_every_parameterization(ax):
     assert len(diagonal) == 1
     assert [t.get_text() for t in ctc["legend"].get_texts()][:3] == ["step (1, 0)", "step (1, 1)", "step (1, 2)"]
     plt.close(fig2)
+
+
+def test_plot_runtimes_draws_time_against_cells_on_log_log_axes(ax):
+    from ddtw_edu.plotting import plot_runtimes
+    sizes = [(4, 8), (2, 4), (8, 8)]
+    artists = plot_runtimes(sizes, {"ours": [3.0, 1.0, 9.0], "paper": [2.0, np.nan, 5.0]}, ax=ax,
+                            styles={"paper": {"linestyle": "--"}}, title="T")
+    ours, paper = artists["lines"]["ours"], artists["lines"]["paper"]
+    np.testing.assert_array_equal(ours.get_xdata(), [8, 32, 64])        # sorted by N * M
+    np.testing.assert_array_equal(ours.get_ydata(), [1.0, 3.0, 9.0])
+    np.testing.assert_array_equal(paper.get_xdata(), [32, 64])          # NaN left out
+    assert paper.get_linestyle() == "--" and ours.axes is ax
+    assert ax.get_xscale() == ax.get_yscale() == "log" and ax.get_title() == "T"
+    assert [t.get_text() for t in artists["legend"].get_texts()] == ["ours", "paper"]
+
+
+def test_plot_runtimes_rejects_a_time_per_size_mismatch(ax):
+    from ddtw_edu.plotting import plot_runtimes
+    with pytest.raises(ValueError, match="sizes"):
+        plot_runtimes([(2, 2)], {"ours": [1.0, 2.0]}, ax=ax)
