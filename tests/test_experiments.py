@@ -119,3 +119,161 @@ def test_the_published_reruns_are_complete_and_consistent(task, tmp_path):
         assert row["loss_share"] < 0.5                          # the network, not the loss, dominates an epoch
     # the shipped tables are what the report command makes of the shipped rows
     assert (folder / "tables.md").read_text().strip() == write_report(folder, tmp_path).strip()
+
+
+# --- the narrow tables and the computed sentences of chapters 7 and 8 ---
+
+from ddtw_edu.experiments.report import (  # noqa: E402
+    FIG_11_BEST_ABOVE, FIG_11_QUOTED, alignment_agreement, best_configs, blank_usage, compare_table, cost_table,
+    describe_rerun, format_findings, markdown_table, mtd_comparison, mtd_findings, paper_mtd, rank_phrase,
+    runs_phrase, swd_comparison, swd_findings)
+
+
+def _columns(markdown):
+    """Cells per line of a Markdown table."""
+    return [len(line.strip("|").split("|")) for line in markdown.splitlines()]
+
+
+def test_markdown_table_is_a_real_table():
+    text = markdown_table(["config", "a"], [["CTC-A", "0.100"], ["EM", "0.200"]])
+    assert text.splitlines()[1] == "|:---|---:|"
+    assert text.splitlines()[2] == "| CTC-A | 0.100 |"
+    with pytest.raises(ValueError, match="every row"):
+        markdown_table(["config", "a"], [["CTC-A"]])
+
+
+def test_comparison_tables_put_ours_beside_the_papers_and_stay_narrow():
+    paper = paper_mtd()
+    assert paper["CTC-B-W"]["ler_greedy_mean"] == 0.476 and paper["EM"]["accuracy_best"] == 0.657
+    ours = {config: {**values, "runs": 1} for config, values in paper.items()}
+    text = compare_table({"CTC-A": ours["CTC-A"]}, ["top1", "mrr"], paper)
+    assert text.splitlines()[0] == "| config | ours top-1 | paper top-1 | ours MRR | paper MRR |"
+    assert "| CTC-A | 0.870 | 0.870 | 0.895 | 0.895 |" in text
+    tables = mtd_comparison(ours)
+    assert [title.split(" (")[0] for title, _ in tables] == [
+        "Frame accuracy", "Retrieval: top-1 rate and MRR", "Retrieval: top-10 and top-50 rates",
+        "Label error rate, greedy decoding", "Label error rate, beam search"]
+    for _, text in tables:
+        assert max(_columns(text)) <= 7 and len(text.splitlines()) == 2 + 12
+    # one run: mean and best are one number, shown once; the paper's mean and best beside it
+    assert tables[0][1].splitlines()[0] == "| config | ours | paper mean | paper best |"
+    assert "| CTC-A | 0.473 | 0.473 | 0.574 |" in tables[0][1]
+    several = {config: {**values, "runs": 5} for config, values in ours.items()}
+    header = mtd_comparison(several)[3][1].splitlines()[0]
+    assert header == "| config | ours mean | paper mean | ours best | paper best |"
+
+
+def test_swd_table_shows_what_the_papers_text_quotes_where_it_belongs():
+    table = summarize_swd([{"config": c, "f_measure": f, "precision": 0.5, "recall": 0.5}
+                           for c, f in (("CTC-A", 0.6), ("SDTW-E-W", 0.9), ("EM", 0.7))])
+    text = swd_comparison(table)
+    assert text.splitlines()[0] == "| config | F-measure | precision | recall | paper (text) |"
+    assert f"| SDTW-E-W | 0.900 | 0.500 | 0.500 | best run > {FIG_11_BEST_ABOVE['SDTW-E-W']:.2f} |" in text
+    assert f"| CTC-A | 0.600 | 0.500 | 0.500 | about {FIG_11_QUOTED['CTC-A']:.2f} |" in text
+    assert "| EM | 0.700 | 0.500 | 0.500 |  |" in text
+    runs = summarize_swd([{"config": "EM", "f_measure": f, "precision": 0.5, "recall": 0.5} for f in (0.6, 0.8)])
+    assert swd_comparison(runs).splitlines()[0].startswith("| config | F min | F median | F max |")
+
+
+def test_cost_table_and_runs():
+    rows = [{"config": "EM", "run": 0, "epoch_seconds": 2.25, "loss_share": 0.123},
+            {"config": "EM", "run": 1, "epoch_seconds": 2.0, "loss_share": 0.1}]
+    assert cost_table(rows).splitlines()[2:] == ["| EM (run 0) | 2.2 | 12.3% |", "| EM (run 1) | 2.0 | 10.0% |"]
+    assert runs_phrase({"A": {"runs": 1}}) == "one run"
+    assert runs_phrase({"A": {"runs": 5}, "B": {"runs": 5}}) == "5 runs"
+    assert runs_phrase({"A": {"runs": 2}, "B": {"runs": 5}}) == "2-5 runs"
+
+
+def test_rankings_compare_the_numbers_as_shown():
+    values = {"CTC-A": 0.327, "CTC-B-W": 0.434, "SDTW-E-W": 0.403, "CTC-C-W": 0.414, "EM": 0.9}
+    assert best_configs(values, lowest=True) == ["CTC-A"]
+    assert rank_phrase(values, "CTC-B-W", lowest=True) == "the fourth lowest of the 5 configurations"
+    assert rank_phrase(values, "CTC-A", lowest=True) == "the lowest of the 5 configurations"
+    assert rank_phrase(values, "EM", lowest=True) == "the highest of the 5 configurations"
+    tied = {"A": 0.2311, "B": 0.2308, "C": 0.5}
+    assert best_configs(tied, lowest=True) == ["A", "B"]
+    assert rank_phrase(tied, "A", what="runs") == "tied for the lowest of the 3 runs"
+
+
+def _mtd_table(**accuracy):
+    """A one-run MTD summary from the paper's table, with some accuracies replaced."""
+    return {config: {**values, "runs": 1, "accuracy_mean": accuracy.get(config.replace("-", "_"),
+                                                                         values["accuracy_mean"])}
+            for config, values in paper_mtd().items()}
+
+
+def test_mtd_findings_on_the_papers_own_numbers_mostly_hold():
+    findings = {finding.name: finding for finding in mtd_findings(_mtd_table())}
+    assert findings["CTC-A's low accuracy"].holds
+    assert findings["the failure of CTC with a blank at a low $w_h$"].holds
+    assert findings["the best retrieval of SDTW-D-W"].holds and findings["EM's strong retrieval"].holds
+    assert findings["the harm beam search does without a blank"].holds
+    assert findings["EM's poor decoding"].holds and findings["the absolute levels"].holds
+    # the paper's own CTC-C < SDTW-D and SDTW-E chain holds; swap two accuracies and it does not
+    assert findings["the accuracy gained by weakening the blank"].holds
+    swapped = {f.name: f for f in mtd_findings(_mtd_table(CTC_B=0.6, CTC_C=0.5))}
+    assert not swapped["the accuracy gained by weakening the blank"].holds
+    assert "CTC-B 0.600, CTC-C 0.500" in swapped["the accuracy gained by weakening the blank"].text
+
+
+def test_findings_skip_what_a_partial_rerun_lacks():
+    table = {config: row for config, row in _mtd_table().items() if config in ("CTC-A", "SDTW-D", "strong")}
+    names = [finding.name for finding in mtd_findings(table)]
+    assert "the best retrieval of SDTW-D-W" not in names and "EM's poor decoding" not in names
+    text = format_findings(mtd_findings(table), table)
+    assert text.startswith("**What carries over from the paper:**") and "**What does not:**" in text
+    assert text.rstrip().endswith("on this data and with one run per configuration.")
+
+
+@pytest.mark.parametrize("task", ["mtd", "swd"])
+def test_the_published_reruns_prose_agrees_with_their_tables(task):
+    folder = published_results(task)
+    settings, rows = load_results(folder)
+    examples = {row["config"]: load_examples(folder / "examples" / f"{row['config']}-run{row['run']}.npz")
+                for row in rows}
+    paragraph = describe_rerun(settings, rows, summarize_mtd(rows) if task == "mtd" else summarize_swd(rows))
+    last = sum(row["best_epoch"] == row["epochs"] - 1 for row in rows)
+    assert f"{last} of the {len(rows)} training runs" in paragraph
+    if task == "mtd":
+        table = summarize_mtd(rows)
+        findings = {f.name: f for f in mtd_findings(table, examples)}
+        low_w = findings["the failure of CTC with a blank at a low $w_h$"]
+        # CTC-B-W's greedy LER (0.434) is beaten by CTC-A-W, SDTW-E-W and CTC-C-W: not "the best"
+        assert not low_w.holds and "CTC-B-W 0.434, the fourth lowest of the 12 configurations" in low_w.text
+        assert "CTC-A-W 0.327, the lowest of the 12" in low_w.text
+        usage = blank_usage(examples, multilabel=False)
+        assert usage["CTC-A"]["empty"] == usage["CTC-A"]["examples"] and usage["CTC-A"]["probability"] > 0.9
+    else:
+        table = summarize_swd(rows)
+        findings = {f.name: f for f in swd_findings(table, examples)}
+        assert findings["the best runs of SDTW-E-W"].holds
+        agreement = alignment_agreement(examples, multilabel=True)
+        assert set(agreement) == {"SDTW-D", "SDTW-E", "SDTW-D-W", "SDTW-E-W"}
+        assert f"{agreement['SDTW-E-W']:.0%}" in findings["the cleaner alignment of SDTW-E-W"].text
+    # every three-decimal number of the prose is one of the table's, the paper's or a blank probability
+    extra = {f"{usage['probability']:.3f}" for usage in blank_usage(examples, task == "swd").values()}
+    for finding in findings.values():
+        numbers = {token.strip("(),.;:") for token in finding.text.split() if token.count(".") == 1}
+        shown = {f"{value:.3f}" for row in table.values() for value in row.values() if isinstance(value, float)}
+        quoted = {f"{value:.3f}" for row in paper_mtd().values() for value in row.values() if value != 5}
+        for number in numbers:
+            if len(number.split(".")[-1]) == 3 and number.replace(".", "").isdigit():
+                assert number in shown | quoted | extra, (finding.name, number)
+
+
+def test_sentences_stay_true_on_a_degenerate_rerun():
+    # one epoch, one test theme on which every network retrieves perfectly (the smoke run of chapter 7)
+    rows = [{"config": c, "run": 0, "epochs": 1, "best_epoch": 0, "accuracy": 0.1, "best_val_loss": 1.0,
+             "top1": 1.0, "top10": 1.0, "top50": 1.0, "mrr": 1.0, "ler_greedy": 5.0, "ler_beam": 6.0}
+            for c in ("CTC-A", "SDTW-D", "strong")]
+    settings = {"task": "mtd", "model_size": "small", "data_size": "tiny", "epochs": 1, "items": {"test": 1}}
+    text = describe_rerun(settings, rows, summarize_mtd(rows))
+    assert "at most 1 epoch." in text and "1 test theme," in text and "still improving" not in text
+    assert "the retrieval columns say nothing here" in text
+    # all F-measures 0: SDTW-E-W only shares the best runs, and CTC-A's activations are not called good
+    table = summarize_swd([{"config": c, "f_measure": 0.0, "precision": 0.0, "recall": 0.0}
+                           for c in ("CTC-A", "CTC-C", "SDTW-D", "SDTW-E-W")])
+    findings = {f.name: f for f in swd_findings(table)}
+    assert findings["the best runs of SDTW-E-W"].text.startswith("**SDTW-E-W shares the best runs")
+    assert not findings["the best runs of SDTW-E-W"].holds
+    assert "score well" not in findings["the weakness of CTC-A"].text

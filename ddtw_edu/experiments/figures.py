@@ -1,4 +1,5 @@
-"""Figures of the experiments: predictions (Fig. 9, Fig. 10 left), soft alignments (Fig. 10 right), runs (Fig. 11).
+"""Figures of the experiments: predictions (Fig. 9, Fig. 10 left), soft alignments (Fig. 10 right), runs (Fig. 11),
+and a rerun's metrics beside the paper's (Tables III-IV as charts).
 
 Like the paper's figures, and unlike the matrix plots of the theory chapters,
 these draw time (frames n) along the horizontal axis. Every helper takes
@@ -91,7 +92,7 @@ def plot_soft_alignment(E, blank_rows=False, ax=None, title=None):
     return images
 
 
-def plot_runs(table, ax=None, paper=None, color="tab:blue"):
+def plot_runs(table, ax=None, paper=None, paper_best_above=None, color="tab:blue"):
     """Median F-measure per configuration with min-max whiskers over runs (Fig. 11).
 
     Parameters
@@ -100,13 +101,18 @@ def plot_runs(table, ax=None, paper=None, color="tab:blue"):
         From :func:`.report.summarize_swd`: {config: {"f_min", "f_median", "f_max", ...}}.
     ax : matplotlib Axes, optional
     paper : dict, optional
-        {config: value} to mark with a cross (the values the paper's text quotes).
+        {config: value} of F-measures the paper's text quotes for a bar of
+        Fig. 11 (:data:`.report.FIG_11_QUOTED`), marked with a red cross.
+    paper_best_above : dict, optional
+        {config: value} where the text says only that the best run lies above
+        ``value`` (:data:`.report.FIG_11_BEST_ABOVE`): a lower bound of the
+        whisker's top, marked with a red triangle pointing up, not a median.
 
     Returns
     -------
     dict
         ``"bars"``: the BarContainer, ``"whiskers"``: the ErrorbarContainer,
-        ``"paper"``: Line2D or None.
+        ``"paper"`` and ``"paper_best"``: Line2D or None.
     """
     ax = _axes(ax)
     configs = list(table)
@@ -114,21 +120,69 @@ def plot_runs(table, ax=None, paper=None, color="tab:blue"):
     median = np.array([table[c]["f_median"] for c in configs])
     low = median - np.array([table[c]["f_min"] for c in configs])
     high = np.array([table[c]["f_max"] for c in configs]) - median
-    bars = ax.bar(x, median, color=color, alpha=0.7)
+    bars = ax.bar(x, median, color=color, alpha=0.7, label="ours: median")
     whiskers = ax.errorbar(x, median, yerr=[low, high], fmt="none", ecolor="black", capsize=4)
-    marked = None
-    if paper:
-        known = [(i, paper[c]) for i, c in enumerate(configs) if c in paper]
-        if known:
-            marked = ax.plot([i for i, _ in known], [v for _, v in known], "x", color="tab:red", markersize=9,
-                             label="paper (text)")[0]
+    marked = {}
+    for key, values, marker, label in (("paper", paper, "x", "paper's text: F-measure"),
+                                       ("paper_best", paper_best_above, "^", "paper's text: best run above")):
+        known = [(i, values[c]) for i, c in enumerate(configs) if c in (values or {})]
+        marked[key] = (ax.plot([i for i, _ in known], [v for _, v in known], marker, color="tab:red",
+                               markersize=9, linestyle="none", label=label)[0] if known else None)
     ax.set_xticks(x)
     ax.set_xticklabels(configs, rotation=45, ha="right")
     ax.set_ylabel("F-measure")
     ax.set_ylim(0, 1)
-    return {"bars": bars, "whiskers": whiskers, "paper": marked}
+    return {"bars": bars, "whiskers": whiskers, **marked}
 
 
+def plot_versus_paper(table, column, paper, ax=None, best=None, ylabel=None):
+    """Per configuration, our value as a bar beside the paper's (a column of Table III or IV as a chart).
+
+    Parameters
+    ----------
+    table : dict
+        Ours, {config: {column: value}} (:func:`.report.summarize_mtd`), in the order to draw.
+    column : str
+        The column to draw as bars, e.g. ``"accuracy_mean"``.
+    paper : dict or None
+        The paper's figures in the same form (:func:`.report.paper_mtd`).
+    ax : matplotlib Axes, optional
+    best : str, optional
+        A column with the best run (``"accuracy_best"``), drawn as a black dash
+        on the paper's bars, and on ours where a configuration has more than
+        one run (with one run, best and mean are the same number).
+    ylabel : str, optional
+
+    Returns
+    -------
+    dict
+        ``"ours"`` and ``"paper"``: BarContainer (``"paper"`` None without
+        ``paper``), ``"best"``: Line2D or None.
+    """
+    ax = _axes(ax)
+    configs = list(table)
+    x = np.arange(len(configs))
+    width = 0.4 if paper is not None else 0.8
+    shift = width / 2 if paper is not None else 0.0
+    ours = ax.bar(x - shift, [table[c][column] for c in configs], width, color="tab:blue", label="ours")
+    theirs = None
+    if paper is not None:
+        known = [i for i, c in enumerate(configs) if c in paper]
+        theirs = ax.bar(x[known] + shift, [paper[configs[i]][column] for i in known], width, color="tab:gray",
+                        label="paper")
+    marks = []
+    if best is not None:
+        marks += [(i - shift, table[c][best]) for i, c in enumerate(configs) if table[c].get("runs", 1) > 1]
+        if paper is not None:
+            marks += [(i + shift, paper[c][best]) for i, c in enumerate(configs) if c in paper]
+    drawn_best = None
+    if marks:
+        drawn_best = ax.plot([m[0] for m in marks], [m[1] for m in marks], "_", color="black", markersize=12,
+                             markeredgewidth=2, linestyle="none", label="best run")[0]
+    ax.set_xticks(x)
+    ax.set_xticklabels(configs, rotation=45, ha="right")
+    ax.set_ylabel(ylabel if ylabel is not None else column)
+    return {"ours": ours, "paper": theirs, "best": drawn_best}
 
 
 def plot_example(config, example, multilabel, axes=None, gamma=1.0):
@@ -167,4 +221,5 @@ def plot_example(config, example, multilabel, axes=None, gamma=1.0):
     return {"predictions": predictions, "alignment": alignment, "E": E}
 
 
-__all__ = ["PITCH_CLASSES", "BLANK_SYMBOL", "plot_predictions", "plot_soft_alignment", "plot_runs", "plot_example"]
+__all__ = ["PITCH_CLASSES", "BLANK_SYMBOL", "plot_predictions", "plot_soft_alignment", "plot_runs", "plot_versus_paper",
+           "plot_example"]
