@@ -15,7 +15,7 @@ VENDOR       := _build/vendor
 
 # Generated data sets and cached features (outside the repository; `make clean-cache` removes them).
 CACHE        := $(or $(DDTW_EDU_CACHE),$(HOME)/.cache/ddtw_edu)
-DATA         := $(or $(DDTW_EDU_DATA),$(CACHE)/data)
+DATA         := $(or $(DDTW_EDU_DATA),$(HOME)/.cache/ddtw_edu/data)
 
 .PHONY: venv vendor browser test book notebooks clean clean-cache
 
@@ -60,10 +60,12 @@ book: venv vendor
 notebooks: venv
 	$(BIN)/python book/execute_notebooks.py $(NOTEBOOKS)
 
+# Build outputs only: the caches below make the next build minutes faster and renew themselves.
 clean:
 	rm -rf _build .pytest_cache *.egg-info
-	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -prune -exec rm -rf {} +
-	find . -path ./$(VENV) -prune -o \( -name '*.nbi' -o -name '*.nbc' \) -type f -exec rm -f {} +
+	find . -path ./$(VENV) -prune -o -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +
 
+# Generated data sets, cached features and Numba's compiled kernels (in __pycache__).
 clean-cache:
 	rm -rf "$(DATA)" "$(CACHE)/hcqt"
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
