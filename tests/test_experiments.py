@@ -123,10 +123,12 @@ def test_the_published_reruns_are_complete_and_consistent(task, tmp_path):
 
 # --- the narrow tables and the computed sentences of chapters 7 and 8 ---
 
+from ddtw_edu.experiments.findings import (  # noqa: E402
+    alignment_agreement, best_configs, blank_usage, describe_rerun, format_findings, mtd_findings, rank_phrase,
+    runs_phrase, swd_findings)
 from ddtw_edu.experiments.report import (  # noqa: E402
-    FIG_11_BEST_ABOVE, FIG_11_QUOTED, alignment_agreement, best_configs, blank_usage, compare_table, cost_table,
-    describe_rerun, format_findings, markdown_table, mtd_comparison, mtd_findings, paper_mtd, rank_phrase,
-    runs_phrase, swd_comparison, swd_findings)
+    FIG_11_BEST_ABOVE, FIG_11_QUOTED, compare_table, cost_table, markdown_table, mtd_comparison, paper_mtd,
+    swd_comparison)
 
 
 def _columns(markdown):

@@ -1,4 +1,9 @@
-"""Sphinx extension: pages without console errors.
+"""Sphinx extension: pages without console errors or frozen widgets.
+
+Widgets respond only in a live kernel (Jupyter, Colab). When myst-nb executes a
+notebook with a widget, it embeds the widget's state in the page, where it
+could only pretend to respond; the book shows static figures instead, so each
+page drops that state.
 
 Two things in the stock Jupyter Book 1 stack make every page log an error in the
 browser console:
@@ -19,14 +24,17 @@ def set_default_mode(app, pagename, templatename, context, doctree):
         context["default_mode"] = "light"
 
 
-def drop_repeated_scripts(app, pagename, templatename, context, doctree):
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def drop_repeated_scripts_and_widget_state(app, pagename, templatename, context, doctree):
     scripts = context.get("script_files")
     if not scripts:
         return
     seen, unique = set(), []
     for script in scripts:                 # the copies differ only in filename None versus ""
         key = (script.filename or "", script.priority, tuple(sorted(script.attributes.items())))
-        if key not in seen:
+        if key not in seen and script.attributes.get("type") != WIDGET_STATE:
             seen.add(key)
             unique.append(script)
     scripts[:] = unique
@@ -34,5 +42,6 @@ def drop_repeated_scripts(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.connect("html-page-context", set_default_mode)
-    app.connect("html-page-context", drop_repeated_scripts)
+    # after myst-nb's own handler (priority 500), which adds the page's widget state
+    app.connect("html-page-context", drop_repeated_scripts_and_widget_state, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
