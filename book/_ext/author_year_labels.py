@@ -21,7 +21,7 @@ def _surname(person):
 def author_year_label(entry):
     """``"A 2001"``, ``"A and B 2001"`` or ``"A et al. 2001"`` for one entry."""
     names = [_surname(p) for p in entry.persons.get("author") or entry.persons.get("editor", [])]
-    if len(names) > 2:
+    if len(names) > 2 or "others" in names:          # bibtex's "and others" is "et al." too
         authors = f"{names[0]} et al."
     else:
         authors = " and ".join(names) or entry.fields.get("key", "Anon.")
