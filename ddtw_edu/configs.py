@@ -182,3 +182,100 @@ def sdtw_config(N, M, config="SDTW-E"):
     else:
         steps, weights = [(1, 0), (0, 1), (1, 1)], [w_h, 1.0, 1.0]
     return Config(np.array(steps), np.array(weights), np.array([(0, 0)]), np.array([(N - 1, M - 1)]))
+
+
+def table_one_rows(config):
+    """Table I of the paper for one configuration, as rows: the paper, this library, the authors' code.
+
+    The single source of the book's rendering of Table I. Each row is one
+    entry of the configuration (the weight of a step into a kind of cell, or
+    a boundary set; steps are named by their vectors, weights of the step
+    *into* a cell as everywhere in this library):
+
+    - ``"paper"``: the value the paper prints, ``"source"`` where: ``"Table I"``
+      for its columns; ``"Sec. IV-B"``, ``"Sec. V-A"`` or ``"Sec. VII-A"`` for
+      what only its text states (skip a blank only between different labels;
+      the boundary sets; the one blank transit that CTC-C keeps).
+    - ``"library"``: read from :func:`ctc_config` / :func:`sdtw_config` on the
+      probe labels ``[1, 1, 2]`` (one pair of equal labels, one change); a
+      ``ValueError`` if the cells an entry names disagree.
+    - ``"authors"``: what the authors' code builds (github.com/groupmm/dDTW_CTC,
+      ``01_single_label_MTD/trainScript.py``, ``CTC_targets_to_dDTW``, with the
+      settings of ``03_run_trainings.ipynb``; the same rules as the ``CTC``
+      class of the ``ddtw`` 0.1.2 package): every step into a blank gets the
+      blank weight (1, 2 or 1e20 for A, B, C), every step into a target the
+      global weights (w_h, 1, 1); then 1e20 blocks the skips, and the (1, 1)
+      step into a blank between equal labels gets the global 1.0. Blocking is
+      the finite 1e20, not ``inf``. SDTW-D has no step (0, 1) there
+      (the multi-label script ``02_multi_label_PCE/train_script.py`` gives it
+      the weight 1e20 instead).
+
+    Weights are floats (``inf`` blocks a step, ``None``: no such step); boundary
+    sets are strings with the paper's 1-based cells.
+
+    Parameters
+    ----------
+    config : str
+        One of ``CONFIGS``.
+
+    Returns
+    -------
+    rows : list of dict
+        Keys ``"entry"``, ``"paper"``, ``"source"``, ``"library"``, ``"authors"``.
+    """
+    check_config_name(config)
+    w_h = horizontal_weight(config)
+    inf = np.inf
+    if config.startswith("SDTW"):
+        N, M = 4, 3
+        cfg = sdtw_config(N, M, config)
+        ours = {tuple(s): float(w) for s, w in zip(cfg.steps.tolist(), cfg.weights)}
+        no_vertical = config.startswith("SDTW-D")
+        table = [("(1,0)", w_h, w_h), ("(1,1)", 1.0, 1.0),
+                 ("(0,1)", None if no_vertical else 1.0, None if no_vertical else 1.0)]
+        rows = [dict(entry=entry, paper=paper, source="Table I",
+                     library=ours.get(tuple(int(k) for k in entry.strip("()").split(","))),
+                     authors=authors)
+                for entry, paper, authors in table]
+        names = {0: "1", N - 1: "N"}, {0: "1", M - 1: "M"}
+        ends = [("{(1, 1)}", cfg.start), ("{(N, M)}", cfg.end)]
+        set_source = "Sec. V-A"
+    else:
+        labels = [1, 1, 2]                  # Y^e = (ε, 1, ε, 1, ε, 2, ε), columns 0..6
+        N = 4
+        cfg = ctc_config(labels, N, config)
+        Me = 2 * len(labels) + 1
+        blank = {"A": 1.0, "B": 2.0, "C": inf}[config[4]]
+        code_blank = {"A": 1.0, "B": 2.0, "C": 1e20}[config[4]]
+        ctc_c = config.startswith("CTC-C")
+
+        def read(columns, s):
+            values = np.unique(cfg.weights[columns, s])
+            if len(values) != 1:
+                raise ValueError(f"{config}: columns {columns} disagree on step {s}: {values}")
+            return float(values[0])
+
+        # entry, columns of Y^e, step index, paper value, source, authors' value
+        table = [
+            ("(1,0) into a target", [1, 3, 5], 0, w_h, "Table I", w_h),
+            ("(1,0) into a blank", [0, 2, 4, 6], 0, blank, "Table I", code_blank),
+            ("(1,1) into a target", [5], 1, inf if ctc_c else 1.0, "Table I", 1.0),
+            ("(1,1) into a blank", [0, 4, 6], 1, blank, "Table I", code_blank),
+            ("(1,1) into a blank between equal labels", [2], 1,
+             1.0 if ctc_c else blank, "Sec. VII-A" if ctc_c else "Table I", 1.0),
+            ("(1,1) into the target after it", [3], 1, 1.0,
+             "Sec. VII-A" if ctc_c else "Table I", 1.0),
+            ("(1,2) between different labels", [5], 2, 1.0, "Table I", 1.0),
+            ("(1,2) between equal labels", [3], 2, inf, "Sec. IV-B", 1e20),
+            ("(1,2) into a blank", [0, 2, 4, 6], 2, inf, "Table I", 1e20),
+        ]
+        rows = [dict(entry=entry, paper=paper, source=source, library=read(columns, s), authors=authors)
+                for entry, columns, s, paper, source, authors in table]
+        names = {0: "1", N - 1: "N"}, {0: "1", 1: "2", Me - 2: "M^e - 1", Me - 1: "M^e"}
+        ends = [("{(1, 1), (1, 2)}", cfg.start), ("{(N, M^e - 1), (N, M^e)}", cfg.end)]
+        set_source = "Sec. IV-B"
+    for entry, (printed, cells) in zip(["start cells", "end cells"], ends):
+        cells = sorted(tuple(cell) for cell in cells.tolist())
+        ours = "{" + ", ".join(f"({names[0][n]}, {names[1][m]})" for n, m in cells) + "}"
+        rows.append(dict(entry=entry, paper=printed, source=set_source, library=ours, authors=printed))
+    return rows

@@ -210,6 +210,17 @@ def compute_usable_cells(N, M, steps, weights=None, start=None, end=None):
     return forward & backward
 
 
+# One colour per step size, the same in every figure: (1, 0) blue, (1, 1) orange, (1, 2) green, (0, 1) red
+# (indices into matplotlib's default colour cycle); other steps take later colours of the cycle.
+_STEP_COLOURS = {(1, 0): 0, (0, 1): 3, (1, 1): 1, (1, 2): 2}
+
+
+def _step_color(step, s):
+    """Colour of step size ``step``, the ``s``-th step of its set (used only for steps without a fixed colour)."""
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    return cycle[_STEP_COLOURS.get(tuple(step), 4 + s) % len(cycle)]
+
+
 def plot_steps(N, M, steps, weights=None, start=None, end=None, ax=None, labels=None, only_usable=True,
                legend=False):
     """Draw the building blocks of a dDTW parameterization on the N x M grid, like Fig. 4.
@@ -229,8 +240,11 @@ def plot_steps(N, M, steps, weights=None, start=None, end=None, ax=None, labels=
         Tick labels of the columns, e.g. the extended labels.
     only_usable : bool
         Draw arrows only between cells that lie on some valid path.
-    legend : bool
-        Add a legend (steps, start, end) to the right of the axes.
+    legend : bool or sequence of (i, j)
+        Add a legend (steps, start, end, cells on no path) to the right of
+        the axes. ``True`` lists this panel's steps; a sequence of step
+        sizes lists those instead, in the given order and in their fixed
+        colours, so that one legend can serve panels with different steps.
 
     Returns
     -------
@@ -260,9 +274,7 @@ def plot_steps(N, M, steps, weights=None, start=None, end=None, ax=None, labels=
     for n, m in start.tolist():
         patch = Rectangle((m - 0.45, n - 0.45), 0.9, 0.9, facecolor="none", edgecolor="tab:orange", linewidth=2.5)
         artists["start"].append(ax.add_patch(patch))
-    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    fixed = {(1, 0): 0, (0, 1): 3, (1, 1): 1, (1, 2): 2}    # one colour per step, the same in every figure
-    colors = [cycle[fixed.get(tuple(step), 4 + s) % len(cycle)] for s, step in enumerate(steps.tolist())]
+    colors = [_step_color(step, s) for s, step in enumerate(steps.tolist())]
     for n in range(N):
         for m in range(M):
             for s, (i, j) in enumerate(steps):
@@ -274,11 +286,15 @@ def plot_steps(N, M, steps, weights=None, start=None, end=None, ax=None, labels=
                 arrow = FancyArrowPatch((m0, n0), (m, n), arrowstyle="-|>", mutation_scale=10, shrinkA=4,
                                         shrinkB=4, color=colors[s], linewidth=1.2)
                 artists["arrows"].append((ax.add_patch(arrow), (n0, m0), (n, m), s))
-    if legend:
+    if legend is not False and legend is not None:
         from matplotlib.lines import Line2D
-        handles = [Line2D([], [], color=colors[s], label=f"step ({i}, {j})") for s, (i, j) in enumerate(steps)]
+        own = {tuple(step): colors[s] for s, step in enumerate(steps.tolist())}
+        listed = own if legend is True else [tuple(s) for s in np.asarray(legend, dtype=int).reshape(-1, 2).tolist()]
+        shown = [(step, own.get(step) or _step_color(step, k)) for k, step in enumerate(listed)]
+        handles = [Line2D([], [], color=color, label=f"step ({i}, {j})") for (i, j), color in shown]
         handles += [Rectangle((0, 0), 1, 1, facecolor="none", edgecolor="tab:orange", linewidth=2, label="start"),
-                    Rectangle((0, 0), 1, 1, facecolor="tab:orange", alpha=0.5, label="end")]
+                    Rectangle((0, 0), 1, 1, facecolor="tab:orange", alpha=0.5, label="end"),
+                    Rectangle((0, 0), 1, 1, facecolor="0.8", label="on no valid path")]
         artists["legend"] = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small")
     ax.scatter(*np.meshgrid(np.arange(M), np.arange(N)), s=6, color="k", zorder=3)
     ax.set_xlim(-0.5, M - 0.5)

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from ddtw_edu import CTC_CONFIGS, SDTW_CONFIGS, ctc_config, ddtw, extended_labels, sdtw_config
+from ddtw_edu import CONFIGS, CTC_CONFIGS, SDTW_CONFIGS, ctc_config, ddtw, extended_labels, sdtw_config
 from ddtw_edu.bruteforce import enumerate_paths
-from ddtw_edu.configs import ctc_weights, label_repeats
+from ddtw_edu.configs import ctc_weights, label_repeats, table_one_rows
 
 BLANK = 0
 K = 4                                               # blank + 3 labels, so repeats are frequent
@@ -197,3 +197,109 @@ def test_unknown_config_names_are_rejected():
         ctc_config([1, 2], 4, "SDTW-E")
     with pytest.raises(ValueError, match="config"):
         sdtw_config(4, 3, "CTC-A")
+
+
+# Table I exactly as the paper prints it (columns: (1,0) tgt, eps; (1,1) tgt, eps; (1,2) tgt, eps; (0,1)),
+# transcribed row by row, independently of table_one_rows.
+PRINTED_TABLE_I = """
+CTC-A    1.0 1.0 1.0 1.0 1.0 inf -
+CTC-B    1.0 2.0 1.0 2.0 1.0 inf -
+CTC-C    1.0 inf inf inf 1.0 inf -
+SDTW-D   1.0 -   1.0 -   -   -   -
+SDTW-E   1.0 -   1.0 -   -   -   1.0
+CTC-A-W  0.1 1.0 1.0 1.0 1.0 inf -
+CTC-B-W  0.1 2.0 1.0 2.0 1.0 inf -
+CTC-C-W  0.1 inf inf inf 1.0 inf -
+SDTW-D-W 0.1 -   1.0 -   -   -   -
+SDTW-E-W 0.1 -   1.0 -   -   -   1.0
+"""
+TABLE_I_COLUMN = {"(1,0) into a target": 0, "(1,0) into a blank": 1, "(1,1) into a target": 2,
+                  "(1,1) into a blank": 3, "(1,1) into a blank between equal labels": 3,
+                  "(1,1) into the target after it": 2,
+                  "(1,2) between different labels": 4, "(1,2) into a blank": 5,
+                  "(1,0)": 0, "(1,1)": 2, "(0,1)": 6}
+
+
+def printed_table_i():
+    rows = {}
+    for line in PRINTED_TABLE_I.strip().splitlines():
+        name, *values = line.split()
+        rows[name] = [None if v == "-" else float(v) for v in values]
+    return rows
+
+
+def blocked_as_inf(value):
+    """The authors' code blocks with the finite weight 1e20; read it as inf to compare meanings."""
+    return np.inf if isinstance(value, float) and value >= 1e20 else value
+
+
+@pytest.mark.parametrize("config", CTC_CONFIGS + SDTW_CONFIGS)
+def test_table_one_rows_quote_the_printed_table_and_the_library_follows_it(config):
+    printed = printed_table_i()[config]
+    rows = table_one_rows(config)
+    assert [row["entry"] for row in rows][-2:] == ["start cells", "end cells"]
+    for row in rows:
+        assert row["library"] == row["paper"], f"{config}, {row['entry']}: library departs from the paper"
+        if row["source"] == "Table I":
+            assert row["paper"] == printed[TABLE_I_COLUMN[row["entry"]]], f"{config}, {row['entry']}"
+        else:                                     # rules that only the text states
+            assert row["source"] in ("Sec. IV-B", "Sec. V-A", "Sec. VII-A")
+
+
+def test_table_one_rows_read_the_library_configs():
+    """The library column is read from ctc_config / sdtw_config, not copied from the paper column."""
+    W = ctc_config([1, 1, 2], 4, "CTC-C").weights
+    rows = {row["entry"]: row for row in table_one_rows("CTC-C")}
+    assert rows["(1,1) into a target"]["library"] == W[5, 1] == np.inf
+    assert rows["(1,1) into a blank between equal labels"]["library"] == W[2, 1] == 1.0
+    assert {row["entry"]: row["library"] for row in table_one_rows("SDTW-D")}["(0,1)"] is None
+    assert table_one_rows("CTC-A")[-1]["library"] == "{(N, M^e - 1), (N, M^e)}"
+
+
+def test_authors_code_departs_from_table_one_exactly_in_two_entries():
+    """groupmm/dDTW_CTC (CTC_targets_to_dDTW) and ddtw 0.1.2 (class CTC): the blank between two equal
+    labels keeps the (1, 1) weight 1.0 under CTC-B, and CTC-C keeps the (1, 1) step into a target."""
+    departures = {(config, row["entry"]) for config in CONFIGS for row in table_one_rows(config)
+                  if blocked_as_inf(row["authors"]) != row["paper"]}
+    assert departures == {("CTC-B", "(1,1) into a blank between equal labels"),
+                          ("CTC-B-W", "(1,1) into a blank between equal labels"),
+                          ("CTC-C", "(1,1) into a target"), ("CTC-C-W", "(1,1) into a target")}
+
+
+def authors_ctc_weights(labels, config):
+    """The authors' weights for one label sequence, built by their rules (see table_one_rows)."""
+    blank = {"A": 1.0, "B": 2.0, "C": 1e20}[config[4]]
+    repeats = np.flatnonzero(label_repeats(np.asarray(labels)))
+    W = np.empty((2 * len(labels) + 1, 3))
+    W[1::2] = [0.1 if config.endswith("-W") else 1.0, 1.0, 1.0]
+    W[0::2] = blank
+    W[0::2, 2] = 1e20                              # never skip a blank
+    W[2 * repeats + 3, 2] = 1e20                   # nor jump between equal labels
+    W[2 * repeats + 2, 1] = 1.0                    # the blank between them: the global (1, 1) weight
+    return W
+
+
+@pytest.mark.parametrize("config", CTC_CONFIGS)
+def test_authors_column_matches_the_authors_rules_on_the_probe_labels(config):
+    W = authors_ctc_weights([1, 1, 2], config)
+    cells = {"(1,0) into a target": (1, 0), "(1,0) into a blank": (4, 0), "(1,1) into a target": (5, 1),
+             "(1,1) into a blank": (4, 1), "(1,1) into a blank between equal labels": (2, 1),
+             "(1,1) into the target after it": (3, 1),
+             "(1,2) between different labels": (5, 2),
+             "(1,2) between equal labels": (3, 2), "(1,2) into a blank": (4, 2)}
+    for row in table_one_rows(config)[:-2]:
+        assert row["authors"] == W[cells[row["entry"]]], f"{config}, {row['entry']}"
+
+
+def test_smallest_witnesses_of_the_departures():
+    """Uniform probabilities 1/6 (C = log 6 everywhere): CTC-B, labels [1, 1], N = 3 has the one path
+    1, blank, 1: Table I 4 log 6, the authors 3 log 6. CTC-C, labels [1], N = 2: Table I keeps only
+    (1, 1) -> (2, 2) by (1, 0), 2 log 6; the authors add the path from the first blank: 2 log 6 - log 2."""
+    L = np.log(6.0)
+    for labels, N, config, table_i, authors in [([1, 1], 3, "CTC-B", 4 * L, 3 * L),
+                                                ([1], 2, "CTC-C", 2 * L, 2 * L - np.log(2))]:
+        cfg = ctc_config(labels, N, config)
+        C = np.full((N, 2 * len(labels) + 1), L)
+        ours = ddtw(C, **cfg._asdict()).value
+        theirs = ddtw(C, **cfg._replace(weights=authors_ctc_weights(labels, config))._asdict()).value
+        np.testing.assert_allclose([ours, theirs], [table_i, authors], rtol=1e-12)

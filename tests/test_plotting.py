@@ -143,6 +143,36 @@ def test_plot_steps_colours_a_step_the_same_in_every_parameterization(ax):
     plt.close(fig2)
 
 
+def test_plot_steps_legend_can_list_every_step_of_a_figure(ax):
+    """A figure with a CTC and an SDTW panel needs one legend with all four step sizes (ch03, Fig. 4 style):
+    the SDTW panel's own steps lack (1, 2), so the legend takes the figure's steps, in the panels' colours."""
+    from ddtw_edu import ctc_config, sdtw_config
+    from ddtw_edu.plotting import plot_steps
+    fig2, ax2 = plt.subplots()
+    every = [(1, 0), (1, 1), (1, 2), (0, 1)]
+    ctc = plot_steps(4, 5, **ctc_config([1, 2], N=4)._asdict(), ax=ax)
+    sdtw = plot_steps(4, 3, **sdtw_config(4, 3)._asdict(), ax=ax2, legend=every)
+    texts = [t.get_text() for t in sdtw["legend"].get_texts()]
+    assert texts[:4] == [f"step ({i}, {j})" for i, j in every]
+    assert {"start", "end", "on no valid path"} <= set(texts[4:])
+    drawn = {}
+    for artists in (ctc, sdtw):
+        for arrow, p, q, s in artists["arrows"]:
+            drawn.setdefault((q[0] - p[0], q[1] - p[1]), set()).add(matplotlib.colors.to_hex(arrow.get_edgecolor()))
+    assert set(drawn) == set(every)
+    for line, step in zip(sdtw["legend"].get_lines(), every):
+        assert drawn[step] == {matplotlib.colors.to_hex(line.get_color())}
+    plt.close(fig2)
+
+
+def test_plot_steps_own_legend_lists_only_its_steps(ax):
+    from ddtw_edu import sdtw_config
+    from ddtw_edu.plotting import plot_steps
+    artists = plot_steps(3, 3, **sdtw_config(3, 3)._asdict(), ax=ax, legend=True)
+    texts = [t.get_text() for t in artists["legend"].get_texts()]
+    assert texts[:3] == ["step (1, 0)", "step (0, 1)", "step (1, 1)"] and "step (1, 2)" not in texts
+
+
 def test_plot_runtimes_draws_time_against_cells_on_log_log_axes(ax):
     from ddtw_edu.plotting import plot_runtimes
     sizes = [(4, 8), (2, 4), (8, 8)]
