@@ -7,6 +7,7 @@ own code needs into a fresh virtual environment (from the package index, as a us
 imports every subpackage and runs the README's example there.
 """
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -106,4 +107,17 @@ def test_the_numpy_parts_import_without_torch_or_numba():
               "assert callable(ddtw_edu.backends.numba_cpu.release_workspace)\n"
               "assert 'sdtw_loss' in dir(ddtw_edu)\n")
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+
+
+def test_importing_the_numba_backend_changes_no_numba_setting():
+    """The workqueue threading layer is chosen on first use, not by importing the module."""
+    script = ("import numba, torch, ddtw_edu.backends.numba_cpu\n"
+              "assert numba.config.THREADING_LAYER == 'default', numba.config.THREADING_LAYER\n"
+              "import ddtw_edu\n"
+              "C = torch.rand(8, 12, 5, dtype=torch.float64)\n"
+              "ddtw_edu.sdtw_loss(C, config='SDTW-E').sum()\n"
+              "assert numba.threading_layer() == 'workqueue', numba.threading_layer()\n")
+    env = {key: value for key, value in os.environ.items() if key != "NUMBA_THREADING_LAYER"}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
     assert run.returncode == 0, run.stderr[-3000:]

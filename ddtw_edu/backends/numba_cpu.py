@@ -34,12 +34,6 @@ from numba import njit, prange
 
 from .vector_math import fast_exp, fast_log
 
-# torch keeps its OpenMP threads spinning after each operation; Numba's own
-# OpenMP layer then competes with them for the cores (small problems ran 5x
-# slower). The workqueue layer has no such conflict. Respect a user's choice.
-if "NUMBA_THREADING_LAYER" not in os.environ:
-    numba.config.THREADING_LAYER = "workqueue"
-
 LANES = 8
 SOFTMIN, HARDMIN, SPARSEMIN = 0, 1, 2
 MINIMUM_CODES = {"softmin": SOFTMIN, "hardmin": HARDMIN, "sparsemin": SPARSEMIN}
@@ -529,6 +523,19 @@ class _State:
         weakref.finalize(self, _recycle, args[0], D)
 
 
+def _choose_threading_layer():
+    """Prefer Numba's workqueue threads, once, before the first parallel kernel starts them.
+
+    torch keeps its OpenMP threads spinning after each operation; Numba's own
+    OpenMP layer then competes with them for the cores (small problems ran 5x
+    slower). The workqueue layer has no such conflict. A user's choice
+    (``NUMBA_THREADING_LAYER`` or ``numba.config.THREADING_LAYER``) is kept, and
+    importing this module changes nothing.
+    """
+    if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER == "default":
+        numba.config.THREADING_LAYER = "workqueue"
+
+
 def forward(C, problem):
     """Batched dDTW values; returns ``(values, state)`` for :func:`backward`.
 
@@ -537,6 +544,7 @@ def forward(C, problem):
     C : ndarray, shape (B, N, M), float32 or float64, or ddtw_edu.batch.GatheredCosts
     problem : ddtw_edu.batch.BatchProblem
     """
+    _choose_threading_layer()
     Bn, N, M = C.shape
     G = -(-Bn // LANES)
     waves = Wavefronts(N, M, problem.steps)
