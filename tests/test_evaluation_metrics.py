@@ -49,6 +49,22 @@ def test_frame_accuracy_is_nan_without_sounding_frames():
     assert np.isnan(frame_accuracy(np.ones((3, 12)), np.zeros((3, 12))))
 
 
+def test_frame_accuracy_can_score_rests_as_the_first_class_like_the_authors_code():
+    strong = one_hot([0, 3, -1, -1, 5], K=6)  # frames 2 and 3 are rests
+    X = np.full((5, 6), 0.1)
+    X[[0, 1, 2, 3, 4], [0, 2, 0, 4, 5]] = 0.5  # rest 2 predicts class 0, rest 3 class 4
+    assert frame_accuracy(X, strong) == 2 / 3  # frames 0 and 4 of the three sounding ones
+    assert frame_accuracy(X, strong, rests="first_class") == 3 / 5  # rest 2 counts as class 0
+    # the authors' expression: argmax over all frames, a zero row's argmax is 0
+    assert np.mean(X.argmax(axis=1) == strong.argmax(axis=1)) == 3 / 5
+    # all frames counted: pooled correct = sounding correct + rests predicted as class 0
+    Xs, Ss = [X, X[:2]], [strong, strong[:2]]
+    assert frame_accuracy(Xs, Ss, rests="first_class") == (3 + 1) / 7
+    assert frame_accuracy(np.ones((3, 12)), np.zeros((3, 12)), rests="first_class") == 1.0
+    with pytest.raises(ValueError, match="rests must be one of"):
+        frame_accuracy(X, strong, rests="class")
+
+
 def test_precision_recall_f_by_hand():
     strong = np.array([[1, 0, 1],
                        [0, 0, 0],

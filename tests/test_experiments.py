@@ -218,6 +218,14 @@ def test_mtd_findings_on_the_papers_own_numbers_mostly_hold():
     assert "CTC-B 0.600, CTC-C 0.500" in swapped["the accuracy gained by weakening the blank"].text
 
 
+def test_absolute_levels_name_the_rests_as_one_reason_they_differ():
+    higher = {config.replace("-", "_"): value["accuracy_mean"] + 0.3 for config, value in paper_mtd().items()}
+    findings = {f.name: f for f in mtd_findings(_mtd_table(**higher))}
+    levels = findings["the absolute levels"]
+    assert not levels.holds and "for 12 of 12 configurations" in levels.text
+    assert "scores the rest frames (as pitch class C" in levels.text and "only orderings" in levels.text
+
+
 def test_findings_skip_what_a_partial_rerun_lacks():
     table = {config: row for config, row in _mtd_table().items() if config in ("CTC-A", "SDTW-D", "strong")}
     names = [finding.name for finding in mtd_findings(table)]

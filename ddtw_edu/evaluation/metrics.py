@@ -15,18 +15,29 @@ Conventions
   average), so a long item weighs more than a short one. The authors'
   evaluation code averages per-item accuracies instead; that is
   ``np.mean([frame_accuracy(X, S) for X, S in zip(Xs, Ss)])``.
+- Rests: :func:`frame_accuracy` scores sounding frames only by default. The
+  authors' code (groupmm/dDTW_CTC, ``01_single_label_MTD/05_eval.ipynb``)
+  compares ``argmax`` of prediction and reference over all frames; the argmax
+  of a rest's all-zero row is 0, so a rest counts as class 0 (pitch class C):
+  ``rests="first_class"``.
 """
 import numpy as np
 
 from .decoding import check_blank
 
 
-def frame_accuracy(X, strong, blank=None):
+RESTS = ("skip", "first_class")
+
+
+def frame_accuracy(X, strong, blank=None, rests="skip"):
     """Frame-wise pitch-class accuracy of a single-label prediction (MTD, Table III).
 
     A frame counts as correct when the most probable class channel (the blank
-    channel ignored, the first one on ties) is the reference class. Rest
-    frames have no reference class and are left out.
+    channel ignored, the first one on ties) is the reference class. A rest
+    frame has no reference class: by default it is left out; with
+    ``rests="first_class"`` it counts, as in the authors' evaluation code, with
+    class 0 as its reference (the argmax of its all-zero row), so it is
+    correct when class 0 is the most probable.
 
     Parameters
     ----------
@@ -36,23 +47,28 @@ def frame_accuracy(X, strong, blank=None):
         One-hot reference per frame, all zeros for a rest.
     blank : int or None
         Index of the blank channel of ``X``, or None if there is none.
+    rests : {"skip", "first_class"}
+        Leave rest frames out (default), or score them as class 0.
 
     Returns
     -------
     accuracy : float
-        Correct frames / non-rest frames, pooled over all items; ``nan`` if
-        there is no non-rest frame.
+        Correct frames / counted frames (non-rest frames, or all frames with
+        ``rests="first_class"``), pooled over all items; ``nan`` if no frame
+        counts.
     """
-    correct = sounding_total = 0
+    if rests not in RESTS:
+        raise ValueError(f"rests must be one of {RESTS}, got {rests!r}")
+    correct = counted = 0
     for X_k, S in _class_channels_and_references(X, strong, blank):
         active = S != 0
         if (active.sum(axis=1) > 1).any():
             raise ValueError("strong must be one-hot (or all zero for a rest) in every frame")
-        sounding = active.any(axis=1)
-        predicted = X_k[sounding].argmax(axis=1)
-        correct += np.count_nonzero(predicted == active[sounding].argmax(axis=1))
-        sounding_total += np.count_nonzero(sounding)
-    return correct / sounding_total if sounding_total else float("nan")
+        scored = active.any(axis=1) if rests == "skip" else np.ones(len(S), dtype=bool)
+        predicted = X_k[scored].argmax(axis=1)
+        correct += np.count_nonzero(predicted == active[scored].argmax(axis=1))
+        counted += np.count_nonzero(scored)
+    return correct / counted if counted else float("nan")
 
 
 def precision_recall_f(X, strong, threshold=0.5, blank=None):
