@@ -16,6 +16,7 @@ import math
 from pathlib import Path
 
 from ..evaluation import summarize_runs
+from ..tables import markdown_table
 from ..training import TRAINING_CONFIGS
 from .paper_results import FIG_11_TEXT, TABLE_III, TABLE_III_COLUMNS, TABLE_IV, TABLE_IV_COLUMNS
 from .run import load_results
@@ -154,28 +155,6 @@ LABELS = {"accuracy_mean": "accuracy mean", "accuracy_best": "accuracy best", "t
           "top50": "top-50", "mrr": "MRR", "ler_greedy_mean": "greedy LER mean", "ler_greedy_best": "greedy LER best",
           "ler_beam_mean": "beam LER mean", "ler_beam_best": "beam LER best", "f_min": "F min",
           "f_median": "F median", "f_max": "F max", "precision_median": "precision", "recall_median": "recall"}
-
-
-def markdown_table(header, rows):
-    """A Markdown table: the first column left-aligned, all others right-aligned.
-
-    Parameters
-    ----------
-    header : sequence of str
-    rows : sequence of sequences of str, each as long as ``header``
-
-    Returns
-    -------
-    str
-        Renders as a table in Jupyter, Colab, GitHub and the book
-        (``IPython.display.Markdown``).
-    """
-    rows = [list(row) for row in rows]
-    if any(len(row) != len(header) for row in rows):
-        raise ValueError(f"every row must have {len(header)} cells, like the header")
-    lines = ["| " + " | ".join(header) + " |", "|:---|" + "---:|" * (len(header) - 1)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def paper_mtd():
