@@ -13,7 +13,8 @@ All inputs are float32 (the kernels then compute in float32, as torch's CTC
 does). Each time is the median of 20 runs after 10 warm-ups, with
 ``torch.cuda.synchronize()`` before every timer stop; peak memory is
 ``torch.cuda.max_memory_allocated`` above the inputs (reset before each
-measurement). ``ctc_rel_diff`` is the largest relative difference between our
+measurement), also per cell of the alignment grid (bytes). ``ctc_rel_diff``
+is the largest relative difference between our
 CTC-A values and torch's (a check that the strips did not race). The table
 goes to a CSV and a markdown file named after the card.
 
@@ -39,8 +40,9 @@ PAPER = {(256, 64): (3.9, 73, 8.3, 23, 1.2, 1), (256, 128): (6.8, 146, 8.8, 45, 
          (1024, 128): (20.4, 586, 12.1, 182, 1.4, 7), (1024, 512): (61.9, 2345, 26.6, 722, 1.4, 8),
          (1024, 1024): (118.5, 4689, 43.0, 1441, 1.4, 8)}
 B, K = 16, 13
-COLUMNS = ["N", "M", "ctc_ours_ms", "ctc_torch_ms", "ctc_ratio", "ctc_ours_MB", "ctc_torch_MB", "ctc_rel_diff",
-           "sdtw_ours_ms", "sdtw_ours_MB", "paper_ddtw_ms", "paper_ddtw_MB", "paper_sdtw_ms", "paper_sdtw_MB"]
+COLUMNS = ["N", "M", "ctc_ours_ms", "ctc_torch_ms", "ctc_ratio", "ctc_ours_MB", "ctc_torch_MB", "ctc_ours_B_per_cell",
+           "ctc_rel_diff", "sdtw_ours_ms", "sdtw_ours_MB", "sdtw_ours_B_per_cell",
+           "paper_ddtw_ms", "paper_ddtw_MB", "paper_sdtw_ms", "paper_sdtw_MB"]
 STRIP_COLUMNS = ["N", "M", "strip_width", "ctc_ours_ms", "sdtw_ours_ms"]
 
 
@@ -127,8 +129,9 @@ def main():
         reference = torch_ctc()
         rel_diff = ((ours_ctc() - reference).abs() / reference.abs()).max().item()
         paper = PAPER.get((N, M), (float("nan"),) * 6)
-        row = [N, M, t_ours, t_torch, t_ours / t_torch, m_ours, m_torch, rel_diff, t_sdtw, m_sdtw,
-               paper[2], paper[3], paper[0], paper[1]]
+        ctc_cells, sdtw_cells = B * N * (2 * M + 1), B * N * M         # CTC-A aligns to Y^e, M^e = 2M + 1 (Sec. II)
+        row = [N, M, t_ours, t_torch, t_ours / t_torch, m_ours, m_torch, m_ours * 2**20 / ctc_cells, rel_diff,
+               t_sdtw, m_sdtw, m_sdtw * 2**20 / sdtw_cells, paper[2], paper[3], paper[0], paper[1]]
         rows.append(row)
         print(" | ".join(_format(x) for x in row), flush=True)
         default_width = cuda_gpu.STRIP_WIDTH

@@ -334,7 +334,7 @@ def test_float32_ctc_on_the_gpu_is_as_accurate_as_torch_float32():
     for name, fn, dtype in [("exact", torch.nn.functional.ctc_loss, torch.float64),
                             ("torch", torch.nn.functional.ctc_loss, torch.float32),
                             ("ours", lambda *a, **kw: ctc_loss(*a, backend="cuda", **kw), torch.float32)]:
-        z = logits.to(dtype).requires_grad_(True)           # through log_softmax, as torch's gradient assumes
+        z = logits.to(dtype, copy=True).requires_grad_(True)  # a fresh leaf each time; through log_softmax
         value = fn(z.log_softmax(-1), targets, *lengths, reduction="none")
         value.sum().backward()
         results[name] = (value.detach().double(), z.grad.double())
