@@ -2,12 +2,12 @@
 
 All helpers take ``ax=None`` (then they draw on ``plt.gca()``), return the
 matplotlib artists they drew, and never call ``plt.show()``. Matrices are
-drawn as they are stored, with ``origin="lower"``, as in the FMP notebooks
-(Müller 2021): the rows of ``C[n, m]`` are the predictions (index ``n``,
-vertical axis, ``n = 0`` at the bottom) and the columns are the labels (index
-``m``, horizontal axis), both 0-based as in the code. A path cell ``(n, m)``
-is therefore drawn at x = m, y = n. (The paper's Fig. 2 and 3 draw time along
-the horizontal axis instead; the picture is the same, mirrored.)
+drawn as the paper's Fig. 2-4 draw them: time runs to the right. The
+predictions (index ``n`` of ``C[n, m]``) lie along the horizontal axis, the
+labels (index ``m``) along the vertical axis with ``m = 0`` at the bottom,
+both 0-based as in the code. A cell ``(n, m)`` is drawn at x = n, y = m, so
+the step (1, 0) points right and the step (0, 1) up: the paper's horizontal
+and vertical steps.
 """
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,9 +19,9 @@ def _axes(ax):
     return plt.gca() if ax is None else ax
 
 
-def plot_matrix(M, ax=None, title=None, cmap=MATRIX_CMAP, colorbar=True, xlabel="m (labels)",
-                ylabel="n (predictions)", **kwargs):
-    """Draw a cost, accumulated-cost or alignment matrix.
+def plot_matrix(M, ax=None, title=None, cmap=MATRIX_CMAP, colorbar=True, xlabel="n (predictions)",
+                ylabel="m (labels)", **kwargs):
+    """Draw a cost, accumulated-cost or alignment matrix, rows ``n`` along x and columns ``m`` along y.
 
     Parameters
     ----------
@@ -44,21 +44,22 @@ def plot_matrix(M, ax=None, title=None, cmap=MATRIX_CMAP, colorbar=True, xlabel=
     Returns
     -------
     artists : dict
-        ``"image"``: the AxesImage, whose data is ``M`` (infinite entries
-        masked); ``"colorbar"``: the Colorbar or None.
+        ``"image"``: the AxesImage, whose data is ``M.T`` (infinite entries
+        masked), so that pixel (x, y) = (n, m) holds ``M[n, m]``;
+        ``"colorbar"``: the Colorbar or None.
     """
     ax = _axes(ax)
     M = np.asarray(M, dtype=float)
     if M.ndim != 2:
         raise ValueError(f"M must be a 2-D matrix, got shape {M.shape}")
-    data = np.ma.masked_invalid(M)
+    data = np.ma.masked_invalid(M.T)                    # imshow puts rows on y: transpose for n on x
     image = ax.imshow(data, origin="lower", aspect="auto", cmap=cmap, interpolation="nearest", **kwargs)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    if M.shape[1] <= 20:
-        ax.set_xticks(np.arange(M.shape[1]))
     if M.shape[0] <= 20:
-        ax.set_yticks(np.arange(M.shape[0]))
+        ax.set_xticks(np.arange(M.shape[0]))
+    if M.shape[1] <= 20:
+        ax.set_yticks(np.arange(M.shape[1]))
     if title is not None:
         ax.set_title(title)
     bar = ax.figure.colorbar(image, ax=ax) if colorbar else None
@@ -86,12 +87,12 @@ def plot_path(cells, ax=None, color="tab:red", marker="o", markersize=8, line=Tr
     Returns
     -------
     artists : list of Line2D
-        The line(s) drawn; x data are the labels ``m``, y data the frames ``n``.
+        The line(s) drawn; x data are the frames ``n``, y data the labels ``m``.
     """
     ax = _axes(ax)
     cells = np.asarray([tuple(c)[:2] for c in cells], dtype=float).reshape(-1, 2)
     style = "-" if line else "none"
-    return ax.plot(cells[:, 1], cells[:, 0], linestyle=style, marker=marker, color=color,
+    return ax.plot(cells[:, 0], cells[:, 1], linestyle=style, marker=marker, color=color,
                    markersize=markersize, markerfacecolor="none", markeredgewidth=2, label=label, **kwargs)
 
 
@@ -105,7 +106,7 @@ def plot_label_probabilities(P, labels, ax=None, title=None, cmap="viridis", col
         alphabet probabilities p(a_k | x_n) (Fig. 2(c)) or the rearranged
         probabilities p(y^e_m | x_n) of the extended labels (Fig. 2(f)).
     labels : sequence of str, length K
-        Tick labels of the rows, e.g. ``["ε", "a", "b", "c"]``.
+        Tick labels of the vertical axis, e.g. ``["ε", "a", "b", "c"]``.
     ax : matplotlib Axes, optional
     title : str, optional
     cmap : str or Colormap
@@ -125,9 +126,9 @@ def plot_label_probabilities(P, labels, ax=None, title=None, cmap="viridis", col
     if P.ndim != 2 or P.shape[1] != len(labels):
         raise ValueError(f"P must have shape (N, len(labels)) = (N, {len(labels)}), got {P.shape}")
     artists = plot_matrix(P, ax=ax, title=title, cmap=cmap, colorbar=colorbar, vmin=0.0, vmax=1.0,
-                          xlabel="label")
-    ax.set_xticks(np.arange(len(labels)))
-    ax.set_xticklabels(labels)
+                          ylabel="label")
+    ax.set_yticks(np.arange(len(labels)))
+    ax.set_yticklabels(labels)
     artists["path"] = [] if path is None else plot_path(path, ax=ax, color="tab:red", line=False)
     return artists
 
@@ -142,7 +143,7 @@ def plot_ddtw_result(result, axes=None, labels=None, title=None):
     axes : sequence of three matplotlib Axes, optional
         Default: a new figure with three panels.
     labels : sequence of str, optional
-        Tick labels of the columns (the target symbols).
+        Tick labels of the vertical axes (the target symbols, one per column ``m``).
     title : str, optional
         Prefix of the panel titles.
 
@@ -159,8 +160,8 @@ def plot_ddtw_result(result, axes=None, labels=None, title=None):
              plot_matrix(result.H, ax=axes[2], title=prefix + r"$\mathbf{H}$", cmap="Reds", vmin=0)]
     if labels is not None:
         for ax in axes:
-            ax.set_xticks(np.arange(len(labels)))
-            ax.set_xticklabels(labels)
+            ax.set_yticks(np.arange(len(labels)))
+            ax.set_yticklabels(labels)
     return drawn
 
 
@@ -227,8 +228,8 @@ def plot_steps(N, M, steps, weights=None, start=None, end=None, ax=None, labels=
 
     Every allowed step (finite weight) is an arrow into the cell it enters;
     start cells are outlined in orange, end cells filled in orange, and cells
-    on no valid path are gray. Cell ``(n, m)`` sits at x = m, y = n (0-based),
-    as in :func:`plot_matrix`.
+    on no valid path are gray. Cell ``(n, m)`` sits at x = n, y = m (0-based),
+    as in :func:`plot_matrix`: the horizontal step (1, 0) points right.
 
     Parameters
     ----------
@@ -237,7 +238,7 @@ def plot_steps(N, M, steps, weights=None, start=None, end=None, ax=None, labels=
         As in :func:`ddtw_edu.ddtw` (e.g. ``**ddtw_edu.ctc_config(labels, N)._asdict()``).
     ax : matplotlib Axes, optional
     labels : sequence of str, length M, optional
-        Tick labels of the columns, e.g. the extended labels.
+        Tick labels of the vertical axis, e.g. the extended labels.
     only_usable : bool
         Draw arrows only between cells that lie on some valid path.
     legend : bool or sequence of (i, j)
@@ -266,13 +267,13 @@ def plot_steps(N, M, steps, weights=None, start=None, end=None, ax=None, labels=
     for n in range(N):
         for m in range(M):
             if not usable[n, m]:
-                patch = Rectangle((m - 0.5, n - 0.5), 1, 1, facecolor="0.8", edgecolor="none")
+                patch = Rectangle((n - 0.5, m - 0.5), 1, 1, facecolor="0.8", edgecolor="none")
                 artists["unusable"].append(ax.add_patch(patch))
     for n, m in end.tolist():
-        patch = Rectangle((m - 0.5, n - 0.5), 1, 1, facecolor="tab:orange", alpha=0.5, edgecolor="none")
+        patch = Rectangle((n - 0.5, m - 0.5), 1, 1, facecolor="tab:orange", alpha=0.5, edgecolor="none")
         artists["end"].append(ax.add_patch(patch))
     for n, m in start.tolist():
-        patch = Rectangle((m - 0.45, n - 0.45), 0.9, 0.9, facecolor="none", edgecolor="tab:orange", linewidth=2.5)
+        patch = Rectangle((n - 0.45, m - 0.45), 0.9, 0.9, facecolor="none", edgecolor="tab:orange", linewidth=2.5)
         artists["start"].append(ax.add_patch(patch))
     colors = [_step_color(step, s) for s, step in enumerate(steps.tolist())]
     for n in range(N):
@@ -283,7 +284,7 @@ def plot_steps(N, M, steps, weights=None, start=None, end=None, ax=None, labels=
                     continue
                 if only_usable and not (usable[n0, m0] and usable[n, m]):
                     continue
-                arrow = FancyArrowPatch((m0, n0), (m, n), arrowstyle="-|>", mutation_scale=10, shrinkA=4,
+                arrow = FancyArrowPatch((n0, m0), (n, m), arrowstyle="-|>", mutation_scale=10, shrinkA=4,
                                         shrinkB=4, color=colors[s], linewidth=1.2)
                 artists["arrows"].append((ax.add_patch(arrow), (n0, m0), (n, m), s))
     if legend is not False and legend is not None:
@@ -296,15 +297,15 @@ def plot_steps(N, M, steps, weights=None, start=None, end=None, ax=None, labels=
                     Rectangle((0, 0), 1, 1, facecolor="tab:orange", alpha=0.5, label="end"),
                     Rectangle((0, 0), 1, 1, facecolor="0.8", label="on no valid path")]
         artists["legend"] = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small")
-    ax.scatter(*np.meshgrid(np.arange(M), np.arange(N)), s=6, color="k", zorder=3)
-    ax.set_xlim(-0.5, M - 0.5)
-    ax.set_ylim(-0.5, N - 0.5)
-    ax.set_xticks(np.arange(M))
-    ax.set_yticks(np.arange(N))
+    ax.scatter(*np.meshgrid(np.arange(N), np.arange(M)), s=6, color="k", zorder=3)
+    ax.set_xlim(-0.5, N - 0.5)
+    ax.set_ylim(-0.5, M - 0.5)
+    ax.set_xticks(np.arange(N))
+    ax.set_yticks(np.arange(M))
     if labels is not None:
-        ax.set_xticklabels(labels)
-    ax.set_xlabel("m (labels)")
-    ax.set_ylabel("n (predictions)")
+        ax.set_yticklabels(labels)
+    ax.set_xlabel("n (predictions)")
+    ax.set_ylabel("m (labels)")
     ax.set_aspect("equal")
     return artists
 

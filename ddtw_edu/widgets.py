@@ -68,7 +68,7 @@ def explore_configurations(problem, configs=BASE_CONFIGS, w_h=1.0, gamma=1.0):
     problem : callable
         ``problem(config) -> (C, blocks, labels)``: the cost matrix and
         building blocks (:func:`ddtw_edu.ctc_config` / :func:`ddtw_edu.sdtw_config`)
-        of a configuration on the reader's example, and the column tick labels.
+        of a configuration on the reader's example, and the labels' tick labels.
     configs : sequence of str
         Base configurations to offer; w_h = 0.1 gives their -W variants.
     w_h, gamma : float

@@ -129,7 +129,8 @@ def test_plot_ddtw_result_shows_D_E_and_H():
     result = ddtw_edu.ddtw(C, **sdtw_config(5, 3, "SDTW-E")._asdict())
     drawn = plot_ddtw_result(result, labels=["a", "b", "c"])
     for artists, matrix in zip(drawn, (result.D, result.E, result.H)):
-        np.testing.assert_allclose(artists["image"].get_array(), matrix)
+        np.testing.assert_allclose(artists["image"].get_array(), matrix.T)      # n along x
+    assert [t.get_text() for t in artists["image"].axes.get_yticklabels()] == ["a", "b", "c"]
 
 
 def test_widgets_redraw_for_the_chosen_settings():
@@ -146,7 +147,7 @@ def test_widgets_redraw_for_the_chosen_settings():
     widget.controls["gamma"].value = 0.1
     shown = widget.figure.axes[1].images[0].get_array()
     expected = ddtw_edu.ddtw(C, **set_horizontal_weight(sdtw_config(5, 3, "SDTW-E"), 0.5)._asdict(), gamma=0.1)
-    np.testing.assert_allclose(shown, expected.E)
+    np.testing.assert_allclose(shown, expected.E.T)
     assert widget.image.value != first_png
     assert not plt.get_fignums(), "the explorer leaves a figure open (the notebook would show it twice)"
 

@@ -22,19 +22,20 @@ def test_plot_matrix_draws_the_matrix_on_the_given_axes(ax):
     artists = plot_matrix(C, ax=ax, title="C")
     image = artists["image"]
     assert image.axes is ax and image in ax.get_images()
-    np.testing.assert_array_equal(image.get_array(), C)
+    np.testing.assert_array_equal(image.get_array(), C.T)    # pixel (x, y) = (n, m) holds C[n, m]
     assert image.origin == "lower"
+    assert image.get_extent() == [-0.5, 3.5, -0.5, 2.5]     # n = 0..3 along x, m = 0..2 along y
     assert artists["colorbar"] is not None
     assert ax.get_title() == "C"
-    assert "n" in ax.get_ylabel() and "m" in ax.get_xlabel()
+    assert "n" in ax.get_xlabel() and "m" in ax.get_ylabel()
 
 
 def test_plot_matrix_masks_infinite_cells_and_can_skip_the_colorbar(ax):
     D = np.array([[0.0, np.inf], [1.0, 2.0]])
     artists = plot_matrix(D, ax=ax, colorbar=False)
     assert artists["colorbar"] is None
-    data = artists["image"].get_array()
-    assert data.mask[0, 1] and not data.mask[1, 1]
+    data = artists["image"].get_array()                    # transposed: data[m, n]
+    assert data.mask[1, 0] and not data.mask[1, 1] and not data.mask[0, 1]
 
 
 def test_plot_matrix_uses_current_axes_by_default():
@@ -51,12 +52,12 @@ def test_plot_matrix_rejects_non_matrices(ax):
         plot_matrix(np.zeros(3), ax=ax)
 
 
-def test_plot_path_puts_cell_n_m_at_x_m_y_n(ax):
+def test_plot_path_puts_cell_n_m_at_x_n_y_m(ax):
     cells = [(0, 0, -1), (1, 0, 0), (2, 1, 2)]          # enumerate_paths triples are accepted
     lines = plot_path(cells, ax=ax)
     assert len(lines) == 1 and lines[0] in ax.get_lines()
-    np.testing.assert_array_equal(lines[0].get_xdata(), [0, 0, 1])
-    np.testing.assert_array_equal(lines[0].get_ydata(), [0, 1, 2])
+    np.testing.assert_array_equal(lines[0].get_xdata(), [0, 1, 2])
+    np.testing.assert_array_equal(lines[0].get_ydata(), [0, 0, 1])
 
 
 def test_plot_path_without_line(ax):
@@ -67,9 +68,9 @@ def test_plot_path_without_line(ax):
 def test_plot_label_probabilities(ax):
     P = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]])
     artists = plot_label_probabilities(P, ["ε", "a", "b"], ax=ax, path=[(0, 0), (1, 1)])
-    np.testing.assert_array_equal(artists["image"].get_array(), P)
+    np.testing.assert_array_equal(artists["image"].get_array(), P.T)
     assert artists["image"].get_clim() == (0.0, 1.0)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["ε", "a", "b"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["ε", "a", "b"]
     assert len(artists["path"]) == 1
     with pytest.raises(ValueError, match="shape"):
         plot_label_probabilities(P, ["ε", "a"], ax=ax)
@@ -113,7 +114,23 @@ def test_plot_steps_draws_only_allowed_steps_and_the_boundaries(ax):
         assert arrow.axes is ax
         assert (n1 - n0, m1 - m0) == tuple(config.steps[s])
         assert artists["usable"][n0, m0] and artists["usable"][n1, m1]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["ε", "a", "ε", "a", "ε"]
+        (x0, y0), (x1, y1) = arrow._posA_posB                # drawn from (n0, m0) to (n1, m1)
+        assert (x0, y0, x1, y1) == (n0, m0, n1, m1)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["ε", "a", "ε", "a", "ε"]
+
+
+def test_the_horizontal_step_points_right_and_the_vertical_step_up(ax):
+    """The paper's names: (1, 0) is horizontal (time runs to the right), (0, 1) vertical."""
+    from ddtw_edu import sdtw_config
+    from ddtw_edu.plotting import plot_steps
+    artists = plot_steps(3, 3, **sdtw_config(3, 3)._asdict(), ax=ax)
+    for arrow, (n0, m0), (n1, m1), s in artists["arrows"]:
+        (x0, y0), (x1, y1) = arrow._posA_posB
+        if (n1 - n0, m1 - m0) == (1, 0):
+            assert x1 > x0 and y1 == y0
+        if (n1 - n0, m1 - m0) == (0, 1):
+            assert x1 == x0 and y1 > y0
+    assert ax.get_xlim() == (-0.5, 2.5) and "n" in ax.get_xlabel()
 
 
 def test_plot_steps_shows_the_skip_between_different_labels(ax):
