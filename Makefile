@@ -1,6 +1,7 @@
 # ddtw-edu: `make book` builds the book, `make test` runs the tests.
 # Both create .venv (if missing) and install the pinned requirements once.
 # `make notebooks` re-executes the chapters in full mode and writes their outputs (to commit).
+# `make student` writes the student edition (no solutions, no outputs) to _build/student.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -17,7 +18,7 @@ VENDOR       := _build/vendor
 CACHE        := $(or $(DDTW_EDU_CACHE),$(HOME)/.cache/ddtw_edu)
 DATA         := $(or $(DDTW_EDU_DATA),$(HOME)/.cache/ddtw_edu/data)
 
-.PHONY: venv vendor browser test book notebooks clean clean-cache
+.PHONY: venv vendor browser test book notebooks student clean clean-cache
 
 venv: $(STAMP)
 
@@ -59,6 +60,10 @@ book: venv vendor
 # Execute the chapters in full mode and store their outputs (all, or NOTEBOOKS="notebooks/04_ddtw.ipynb").
 notebooks: venv
 	$(BIN)/python book/execute_notebooks.py $(NOTEBOOKS)
+
+# The chapters without their solutions and outputs, to hand out (book/student_edition.py).
+student: venv
+	$(BIN)/python book/student_edition.py _build/student
 
 # Build outputs only: the caches below make the next build minutes faster and renew themselves.
 clean:

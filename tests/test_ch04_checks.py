@@ -1,10 +1,10 @@
 """Chapter 4 (dDTW) says what its pictures show and checks what it asserts.
 
 These are the checks that would have caught the chapter's earlier slips: an order of cells described
-"top to bottom" while every figure draws n upward, the paper's words "horizontal" and "vertical" used
-for steps that point up and right in our figures, an identity H = E * G "checked" against the very
-product the library computes, and a Table I typed into the notebook instead of generated from
-ddtw_edu.configs.
+in a direction the figures do not draw (they draw frames n to the right and labels m upward, as the
+paper's figures do), the words "horizontal" and "vertical" used without the step they name, an
+identity H = E * G "checked" against the very product the library computes, and a Table I typed
+into the notebook instead of generated from ddtw_edu.configs.
 """
 import re
 from pathlib import Path
@@ -31,13 +31,13 @@ def code(cells):
 
 def test_order_of_cells_is_described_as_the_figures_draw_it(cells):
     text = prose(cells)
-    assert "top to bottom" not in text                         # n increases upward in every figure
-    assert "bottom to top in our figures" in text
+    assert "top to bottom" not in text                         # m increases upward in every figure
+    assert "bottom to top in our figures" in text and "(left to right)" in text
 
 
 def test_horizontal_and_vertical_always_come_with_the_step_vector(cells):
-    """The paper's names point the wrong way in our figures: name a step by its vector, and use
-    "horizontal"/"vertical" only where the paper's naming is explained."""
+    """A reader meets "horizontal" and "vertical" with the step they name, (1, 0) or (0, 1), or where
+    the paper's naming is explained (the box that says the figures draw the steps that way)."""
     text = re.sub(r"^(:::|:class:).*$", "", prose(cells), flags=re.MULTILINE)   # directive lines
     for sentence in re.split(r"(?<=[.:])\s+", text):
         if re.search(r"horizontal|vertical", sentence, re.IGNORECASE):
