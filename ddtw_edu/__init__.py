@@ -17,7 +17,7 @@ from .configs import CONFIGS, CTC_CONFIGS, SDTW_CONFIGS, ctc_config, extended_la
 
 __version__ = "0.1.0"
 
-_LAZY = {"ddtw": "alignment", "DDTWResult": "alignment", "BatchProblem": "batch", "ctc_loss": "losses",
+_LAZY = {"ddtw": "alignment", "DDTWResult": "alignment", "BatchProblem": "backends.problem", "ctc_loss": "losses",
          "sdtw_loss": "losses", "ddtw_loss": "losses", "multilabel_ctc_loss": "losses", "bce_sdtw_loss": "losses"}
 
 

@@ -4,10 +4,10 @@ from typing import Optional
 
 import numpy as np
 
-from .backends import numba_cpu
-from .batch import BatchProblem, get_backend
+from .backends import get_backend
+from .backends.problem import BatchProblem
+from .configs import Config
 from .parameters import check_problem
-from .reference import ddtw_backward, ddtw_forward
 
 
 @dataclass
@@ -56,25 +56,19 @@ def ddtw(C, steps, weights=None, start=None, end=None, gamma=1.0, minimum="softm
     minimum : {"softmin", "hardmin", "sparsemin"}
     backend : {"numpy", "numba", "cuda"}
         "numpy" runs the reference (:mod:`ddtw_edu.reference`), "numba" the
-        CPU backend, "cuda" the GPU backend (G and B are then None).
+        CPU backend, "cuda" the GPU backend; G and B come only from "numpy"
+        (the others are None). All three follow the contract of
+        :mod:`ddtw_edu.backends`: this is a batch of one.
 
     Returns
     -------
     DDTWResult
     """
     C, steps, W, start, end, gamma = check_problem(C, steps, weights, start, end, gamma, minimum)
-    if backend == "numpy":
-        value, D, B, end_grad = ddtw_forward(C, steps, W, start, end, gamma, minimum)
-        E, G, H = ddtw_backward(B, steps, W, start, end, end_grad)
-        return DDTWResult(value, D, E, H, G, B)
-    get_backend(backend)                         # rejects unknown or unavailable backends
-    if backend == "cuda":
-        from .backends import cuda_gpu as fast
-    else:
-        fast = numba_cpu
+    run = get_backend(backend)
     N, M = C.shape
-    problem = BatchProblem(steps, W[None], start[None], end[None], [N], [M], gamma, minimum)
-    values, state = fast.forward(C[None], problem)
-    D = fast.unpack_accumulated_costs(state)
-    H, E = fast.backward(state, np.ones(1), return_E=True)
-    return DDTWResult(float(values[0]), D, E[0], H[0])
+    problem = BatchProblem.from_configs([Config(steps, W, start, end)], [N], [M], N, M, gamma, minimum)
+    values, state = run.forward(C[None], problem)
+    H, E = run.backward(state, np.ones(1), return_E=True)
+    D, G, B = run.unpack_first_item(state)
+    return DDTWResult(float(values[0]), D, E[0], H[0], G, B)

@@ -18,6 +18,8 @@ from collections import namedtuple
 
 import numpy as np
 
+from .protocols import get_protocol
+
 CTC_CONFIGS = ("CTC-A", "CTC-B", "CTC-C", "CTC-A-W", "CTC-B-W", "CTC-C-W")
 SDTW_CONFIGS = ("SDTW-D", "SDTW-E", "SDTW-D-W", "SDTW-E-W")
 CONFIGS = CTC_CONFIGS + SDTW_CONFIGS
@@ -90,8 +92,8 @@ def extended_labels(labels, blank=0):
     return Ye
 
 
-def ctc_weights(repeats, config="CTC-A"):
-    """Column-wise step weights of a CTC configuration of Table I.
+def ctc_weights(repeats, config="CTC-A", protocol="table1"):
+    """Column-wise step weights of a CTC configuration of Table I (or of the authors' code).
 
     Parameters
     ----------
@@ -101,6 +103,11 @@ def ctc_weights(repeats, config="CTC-A"):
         (step (1, 2)) only between different labels (Eq. 1).
     config : str
         One of ``CTC_CONFIGS``.
+    protocol : {"table1", "authors"}
+        ``"table1"``: Table I as printed. ``"authors"``: the weights of the
+        authors' experiment code (:mod:`ddtw_edu.protocols`): the (1, 1) step
+        into a blank between equal labels weighs 1.0 (CTC-B: not 2.0), and
+        CTC-C does not block the (1, 1) step into a target.
 
     Returns
     -------
@@ -109,6 +116,7 @@ def ctc_weights(repeats, config="CTC-A"):
         ``inf`` blocks a step.
     """
     check_config_name(config, CTC_CONFIGS)
+    authors = get_protocol(protocol).ctc_weights == "authors"
     M = 0 if repeats is None else len(repeats) + 1
     if repeats is None:
         repeats = np.zeros(0, dtype=bool)
@@ -126,10 +134,13 @@ def ctc_weights(repeats, config="CTC-A"):
     # (1, 2) skips the blank between different labels
     skip = np.concatenate([[False], ~repeats])
     W[1::2, 2] = np.where(skip, 1.0, np.inf)
+    between = 2 * np.flatnonzero(repeats) + 2           # blanks between equal labels
     if config.startswith("CTC-C"):  # the one blank transit CTC-C keeps
-        between = 2 * np.flatnonzero(repeats) + 2
         W[between, 1] = 1.0
         W[between + 1, 1] = 1.0
+    if authors:                     # every step into a target and into such a blank: the global weights
+        W[between, 1] = 1.0
+        W[1::2, 1] = 1.0
     return W
 
 
@@ -142,7 +153,7 @@ def label_repeats(labels):
     return equal.all(axis=tuple(range(1, equal.ndim)))    # reshape(0, -1) would fail for M = 1
 
 
-def ctc_config(labels, N, config="CTC-A", blank=0):
+def ctc_config(labels, N, config="CTC-A", blank=0, protocol="table1"):
     """A CTC configuration of Table I for one label sequence and N frames.
 
     Parameters
@@ -150,6 +161,11 @@ def ctc_config(labels, N, config="CTC-A", blank=0):
     labels : array_like, shape (M,) of int, or (M, K) multi-hot
     N : int
         Number of predictions (rows of the cost matrix).
+    config : str
+        One of ``CTC_CONFIGS``.
+    blank : int
+    protocol : {"table1", "authors"}
+        Table I as printed, or the authors' code's weights (:func:`ctc_weights`).
 
     Returns
     -------
@@ -162,7 +178,7 @@ def ctc_config(labels, N, config="CTC-A", blank=0):
     if labels.ndim == 1 and (labels == blank).any():
         raise ValueError(f"labels must not contain the blank index {blank}")
     M = len(labels)
-    W = ctc_weights(label_repeats(labels), config)
+    W = ctc_weights(label_repeats(labels), config, protocol)
     Me = 2 * M + 1
     start = [(0, 0), (0, 1)] if M else [(0, 0)]
     end = [(N - 1, Me - 1), (N - 1, Me - 2)] if M else [(N - 1, 0)]

@@ -3,7 +3,11 @@
 Predictions X have shape (..., N, K) and hold probabilities; targets have
 shape (..., M, K) (one-hot, multi-hot, or all zeros for a rest). Each
 function returns the cost matrix C of shape (..., N, M) (Eq. 4). ``eps``
-clips probabilities away from 0 and 1 so that costs stay finite.
+clips probabilities away from 0 (and 1) before a log: with ``eps > 0`` every
+cost is finite, and every function but :func:`ctc_cost` defaults to ``EPS``.
+:func:`ctc_cost` defaults to ``eps = 0``, the exact -log p of Eq. (9) as
+torch's CTC uses it, so a probability of 0 costs ``inf`` there (pass
+``eps=EPS`` for finite costs, as the training objectives do).
 """
 import torch
 
@@ -19,6 +23,8 @@ def ctc_cost(X, Ye, eps=0.0):
         Class probabilities (K = 13 with the blank).
     Ye : tensor of int, shape (..., M)
         Extended label sequence as class indices.
+    eps : float
+        Clipping before the log; the default 0 keeps -log 0 = inf.
     """
     shape = (*Ye.shape[:-1], X.shape[-2], Ye.shape[-1])
     index = Ye.unsqueeze(-2).expand(*shape)
@@ -69,11 +75,30 @@ def bce_cost(X, Y, eps=EPS):
     return -multilabel_probability(X, Y, eps)
 
 
-def nll_cost(X, Y, eps=EPS):
+def nll_cost(X, Y, eps=EPS, rest_cost="constant"):
     """Single-label SDTW cost, c(x_n, y_m) = -log <x_n, y_m> (Eq. 27).
 
-    A rest (all-zero y_m) has <x_n, y_m> = 0; clipping at ``eps`` gives it
-    the constant cost -log(eps) with no gradient, so alignments spend as few
-    frames on rests as the steps allow.
+    Parameters
+    ----------
+    X : tensor, shape (..., N, K)
+        Class probabilities.
+    Y : tensor, shape (..., M, K)
+        One-hot targets, all zeros for a rest.
+    eps : float
+    rest_cost : {"constant", "zero"}
+        A rest has <x_n, y_m> = 0. ``"constant"`` (the library's choice):
+        clipping at ``eps`` gives it the cost -log(eps) with no gradient, so
+        alignments spend as few frames on rests as the steps allow. ``"zero"``
+        (the authors' code, :mod:`ddtw_edu.protocols`): the cost is
+        -sum_k y_k log x_k, equal for one-hot targets and 0 for a rest, which
+        then absorbs frames for free.
+
+    Returns
+    -------
+    C : tensor, shape (..., N, M)
     """
+    if rest_cost == "zero":
+        return -(torch.log(X.clamp_min(eps)) @ Y.transpose(-1, -2))
+    if rest_cost != "constant":
+        raise ValueError(f"rest_cost must be 'constant' or 'zero', got {rest_cost!r}")
     return -torch.log((X @ Y.transpose(-1, -2)).clamp_min(eps))

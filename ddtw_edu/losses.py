@@ -6,29 +6,65 @@ tensors stay on the device, without host copies); the gradient with respect to t
 matrix is H of Eq. (18), so autograd never unrolls the recursion. Costs built
 from network outputs (e.g. ``-log_probs`` gathered at the labels) are ordinary
 torch operations, and autograd chains through them as usual.
+
+Every loss builds the building blocks of each item with
+:func:`ddtw_edu.configs.ctc_config` or :func:`ddtw_edu.configs.sdtw_config`
+(Table I) and stacks them with
+:meth:`ddtw_edu.backends.problem.BatchProblem.from_configs`.
+
+Arguments, the same in every loss
+---------------------------------
+Positional arguments are the data, in the order of
+``torch.nn.functional.ctc_loss``: the predictions (or the cost matrices), the
+targets, ``input_lengths``, ``target_lengths``. :func:`ctc_loss` keeps all of
+torch's positional order (``blank``, ``reduction``, ``zero_infinity`` follow);
+every other argument is keyword-only. Defaults, wherever an argument appears:
+
+==================  ==========================================================================
+input_lengths,      None: every item uses the full padded N (and M); item b uses
+target_lengths      ``input_lengths[b]`` frames and ``target_lengths[b]`` targets
+config              "CTC-A" for the CTC losses, "SDTW-E" for the soft-DTW losses (Table I)
+gamma               1.0, a positive number; CTC-A with gamma = 1 is CTC
+minimum             "softmin" (soft-DTW losses; the CTC losses always use softmin)
+reduction           "mean" for the losses of predictions and targets, as torch's losses
+                    (:func:`ctc_loss` and :func:`multilabel_ctc_loss` first divide each value by
+                    its target length, as torch's CTC does); "none" for the losses of given cost
+                    matrices (:func:`sdtw_loss`, :func:`ddtw_loss`): one value per item
+zero_infinity       False: an item without a valid alignment keeps the loss inf (CTC losses)
+backend             None, which means "numba"; "numpy" (the reference) or "cuda"
+                    (:mod:`ddtw_edu.backends`)
+eps                 ``ddtw_edu.costs.EPS`` = 1e-7: probabilities are clipped before a log
+protocol            "table1", Table I as printed; "authors", the authors' code
+                    (:mod:`ddtw_edu.protocols`) (CTC losses)
+==================  ==========================================================================
 """
 import numpy as np
 import torch
 
-from .batch import BatchProblem, GatheredCosts, get_backend
-from .configs import CTC_CONFIGS, SDTW_CONFIGS, check_config_name, ctc_weights, extended_labels, label_repeats, sdtw_config
+from .backends import get_backend
+from .backends.gathered import GatheredCosts
+from .backends.problem import BatchProblem
+from .configs import CTC_CONFIGS, SDTW_CONFIGS, check_config_name, ctc_config, extended_labels, sdtw_config
 from .costs import EPS, bce_cost, mctc_cost
+from .parameters import (check_cost_tensor, check_ctc_targets, check_finite_within, check_lengths, check_log_probs,
+                         check_predictions_and_targets, check_reduction)
 
-REDUCTIONS = ("none", "mean", "sum")
+DEFAULT_BACKEND = "numba"
 
 
 class DDTWFunction(torch.autograd.Function):
     """values[b] = dDTW(C[b]) for a batch; backward returns grad[b] * H[b].
 
-    With ``Ye`` given, the input is ``log_probs`` (T, B, K) and the costs are
-    gathered from it (Eq. 9) inside the backend.
+    ``backend`` is a name of :data:`ddtw_edu.backends.BACKENDS`. With ``Ye``
+    given, the input is ``log_probs`` (T, B, K) and the costs are gathered
+    from it (Eq. 9) inside the backend.
     """
 
     @staticmethod
     def forward(ctx, C, problem, backend, Ye=None):
         ctx.save_for_backward(C)                 # autograd frees it after backward unless retain_graph
-        ctx.problem, ctx.backend, ctx.Ye = problem, backend, Ye
-        values, ctx.state = _run_forward(C, problem, backend, Ye)
+        ctx.problem, ctx.backend, ctx.Ye = problem, get_backend(backend), Ye
+        values, ctx.state = _run_forward(C, problem, ctx.backend, Ye)
         return torch.as_tensor(values, dtype=C.dtype, device=C.device)
 
     @staticmethod
@@ -42,72 +78,29 @@ class DDTWFunction(torch.autograd.Function):
         grad = torch.where(torch.isfinite(grad), grad, torch.zeros_like(grad))
         if not _on_device(C, ctx.backend):
             grad = grad.cpu().numpy()
-        H = get_backend(ctx.backend)[1](state, grad)
+        H = ctx.backend.backward(state, grad)
         H = H if isinstance(H, torch.Tensor) else torch.from_numpy(H)
         return H.to(C.device), None, None, None
 
 
 def _on_device(C, backend):
     """True if the backend works on C's own (CUDA) memory rather than on a host copy."""
-    return backend == "cuda" and C.is_cuda
+    return backend.RUNS_ON == "cuda" and C.is_cuda
 
 
 def _run_forward(C, problem, backend, Ye):
     array = C.detach() if _on_device(C, backend) else C.detach().cpu().numpy()
     if Ye is not None:
         array = GatheredCosts(array, Ye)
-    return get_backend(backend)[0](array, problem)
+    return backend.forward(array, problem)
 
 
-def _default_backend(backend):
-    return "numba" if backend is None else backend
-
-
-def _check_lengths(lengths, full, batch, name):
-    """Lengths as int64 array (B,), each in [1, full] (or all ``full`` if None)."""
-    if lengths is None:
-        return np.full(batch, full, dtype=np.int64)
-    lengths = torch.as_tensor(lengths).detach().cpu()
-    if lengths.dtype.is_floating_point or lengths.dtype == torch.bool:
-        raise ValueError(f"{name} must hold integers, got {lengths.dtype}")
-    lengths = lengths.numpy().astype(np.int64).reshape(-1)
-    if lengths.shape != (batch,):
-        raise ValueError(f"{name} must have shape ({batch},), got {tuple(lengths.shape)}")
-    if (lengths < 1).any() or (lengths > full).any():
-        raise ValueError(f"{name} must lie in [1, {full}], got {lengths.tolist()}")
-    return lengths
-
-
-def _check_costs(C):
-    if not isinstance(C, torch.Tensor):
-        raise ValueError(f"C must be a torch tensor, got {type(C).__name__}")
-    if C.dim() != 3 or min(C.shape) < 1:
-        raise ValueError(f"C must have shape (B, N, M) with B, N, M >= 1, got {tuple(C.shape)}")
-    if C.dtype not in (torch.float32, torch.float64):
-        raise ValueError(f"C must be float32 or float64, got {C.dtype}")
-
-
-def _check_finite(C, N_lengths, M_lengths, name, what="the given lengths"):
-    """ValueError unless every C[b, :N_b, :M_b] is finite (padding may hold anything).
-
-    CUDA tensors are checked on their device (no host copy); CPU tensors item by
-    item through NumPy views, which is much faster than torch's masked ops here.
-    """
-    C = C.detach()
-    if C.is_cuda:
-        rows = torch.arange(C.shape[1], device=C.device)[None, :] < torch.as_tensor(N_lengths, device=C.device)[:, None]
-        cols = torch.arange(C.shape[2], device=C.device)[None, :] < torch.as_tensor(M_lengths, device=C.device)[:, None]
-        bad = (~torch.isfinite(C) & rows[:, :, None] & cols[:, None, :]).flatten(1).any(dim=1).cpu().numpy()
-    else:
-        array = C.numpy()
-        bad = [not np.isfinite(array[b, :N, :M]).all() for b, (N, M) in enumerate(zip(N_lengths, M_lengths))]
-    if np.any(bad):
-        raise ValueError(f"{name} must be finite (no NaN or inf) within {what} (item {int(np.argmax(bad))})")
+def _backend_name(backend):
+    return DEFAULT_BACKEND if backend is None else backend
 
 
 def _reduce(values, reduction, normalizer=None):
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    check_reduction(reduction)
     if reduction == "none":
         return values
     if reduction == "sum":
@@ -117,8 +110,8 @@ def _reduce(values, reduction, normalizer=None):
     return values.mean()
 
 
-def ddtw_loss(C, problem, reduction="none", backend=None):
-    """dDTW values of a batch of cost matrices under any :class:`~ddtw_edu.batch.BatchProblem`.
+def ddtw_loss(C, problem, *, reduction="none", backend=None):
+    """dDTW values of a batch of cost matrices under any :class:`~ddtw_edu.backends.problem.BatchProblem`.
 
     Parameters
     ----------
@@ -127,26 +120,27 @@ def ddtw_loss(C, problem, reduction="none", backend=None):
     reduction : {"none", "mean", "sum"}
     backend : {"numba", "numpy", "cuda"} or None (numba)
     """
-    _check_costs(C)
-    _check_finite(C, problem.N_lengths, problem.M_lengths, "C")
-    values = DDTWFunction.apply(C, problem, _default_backend(backend))
+    check_cost_tensor(C)
+    check_finite_within(C, problem.N_lengths, problem.M_lengths, "C")
+    values = DDTWFunction.apply(C, problem, _backend_name(backend))
     return _reduce(values, reduction)
 
 
-def sdtw_loss(C, gamma=1.0, config="SDTW-E", input_lengths=None, target_lengths=None, reduction="none",
-              backend=None, minimum="softmin"):
+def sdtw_loss(C, input_lengths=None, target_lengths=None, *, config="SDTW-E", gamma=1.0, minimum="softmin",
+              reduction="none", backend=None):
     """Soft-DTW loss of a batch of cost matrices (Table I, SDTW-D/E and -W variants).
 
     Parameters
     ----------
     C : tensor, shape (B, N, M)
         Cost matrices; item b uses ``C[b, :input_lengths[b], :target_lengths[b]]``.
-    gamma : float
-        Softmin temperature (> 0).
-    config : str
-        "SDTW-D", "SDTW-E", "SDTW-D-W" or "SDTW-E-W".
     input_lengths, target_lengths : None or int tensor, shape (B,)
         Valid N and M of each item (default: full).
+    config : str
+        "SDTW-D", "SDTW-E", "SDTW-D-W" or "SDTW-E-W".
+    gamma : float
+        Softmin temperature (> 0).
+    minimum : {"softmin", "hardmin", "sparsemin"}
     reduction : {"none", "mean", "sum"}
     backend : {"numba", "numpy", "cuda"} or None (numba)
 
@@ -154,32 +148,14 @@ def sdtw_loss(C, gamma=1.0, config="SDTW-E", input_lengths=None, target_lengths=
     -------
     tensor, shape (B,) for reduction "none", else a scalar
     """
-    _check_costs(C)
+    check_cost_tensor(C)
     check_config_name(config, SDTW_CONFIGS)
     B, N, M = C.shape
-    N_lengths = _check_lengths(input_lengths, N, B, "input_lengths")
-    M_lengths = _check_lengths(target_lengths, M, B, "target_lengths")
-    steps, weights, _, _ = sdtw_config(N, M, config)
-    start = np.zeros((B, 1, 2), dtype=np.int64)
-    end = np.stack([N_lengths - 1, M_lengths - 1], axis=1)[:, None]
-    W = np.broadcast_to(weights, (B, 1, 1, len(steps)))
-    problem = BatchProblem(steps, W, start, end, N_lengths, M_lengths, gamma, minimum)
-    return ddtw_loss(C, problem, reduction, backend)
-
-
-def _ctc_problem(repeats, N_lengths, M_lengths, M_max, config, gamma):
-    """Batched CTC building blocks: column weights, start and end cells per item."""
-    B = len(N_lengths)
-    W = np.full((B, 1, 2 * M_max + 1, 3), np.inf)
-    start = np.full((B, 2, 2), -1, dtype=np.int64)
-    end = np.full((B, 2, 2), -1, dtype=np.int64)
-    for b in range(B):
-        M, N = M_lengths[b], N_lengths[b]
-        W[b, 0, : 2 * M + 1] = ctc_weights(repeats[b], config)
-        start[b, : 1 + (M > 0)] = [(0, 0), (0, 1)][: 1 + (M > 0)]
-        end[b, : 1 + (M > 0)] = [(N - 1, 2 * M), (N - 1, 2 * M - 1)][: 1 + (M > 0)]
-    return BatchProblem(np.array([(1, 0), (1, 1), (1, 2)]), W, start, end, N_lengths, 2 * M_lengths + 1,
-                        gamma, "softmin")
+    N_lengths = check_lengths(input_lengths, N, B, "input_lengths")
+    M_lengths = check_lengths(target_lengths, M, B, "target_lengths")
+    configs = [sdtw_config(N_b, M_b, config) for N_b, M_b in zip(N_lengths, M_lengths)]
+    problem = BatchProblem.from_configs(configs, N_lengths, M_lengths, N, M, gamma, minimum)
+    return ddtw_loss(C, problem, reduction=reduction, backend=backend)
 
 
 def _finish_ctc(values, target_lengths, reduction, zero_infinity):
@@ -189,8 +165,8 @@ def _finish_ctc(values, target_lengths, reduction, zero_infinity):
     return _reduce(values, reduction, normalizer)
 
 
-def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False,
-             config="CTC-A", gamma=1.0, backend=None):
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False, *,
+             config="CTC-A", gamma=1.0, backend=None, protocol="table1"):
     """CTC loss as dDTW on C = -log p (Eq. 9-10), with torch's conventions.
 
     With ``config="CTC-A"`` and ``gamma=1`` it equals
@@ -202,7 +178,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     Parameters
     ----------
     log_probs : tensor, shape (T, B, K)
-        Log-probabilities of the K classes (blank included).
+        Log-probabilities of the K classes (blank included), time first as
+        in torch (a batch-first (B, T, K) tensor is recognized and rejected).
     targets : int tensor, shape (B, S) padded, or (sum(target_lengths),) concatenated
         Label indices, none equal to ``blank``.
     input_lengths, target_lengths : int tensor or sequence, shape (B,)
@@ -216,60 +193,28 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     gamma : float
         Softmin temperature; 1 gives CTC.
     backend : {"numba", "numpy", "cuda"} or None (numba)
+    protocol : {"table1", "authors"}
+        Step weights of Table I as printed, or of the authors' code
+        (:func:`ddtw_edu.configs.ctc_weights`, :mod:`ddtw_edu.protocols`).
     """
     check_config_name(config, CTC_CONFIGS)
-    if not isinstance(log_probs, torch.Tensor) or log_probs.dim() != 3:
-        raise ValueError(f"log_probs must be a tensor of shape (T, B, K), got {getattr(log_probs, 'shape', None)}")
-    if log_probs.dtype not in (torch.float32, torch.float64):
-        raise ValueError(f"log_probs must be float32 or float64, got {log_probs.dtype}")
-    T, B, K = log_probs.shape
-    if not 0 <= blank < K:
-        raise ValueError(f"blank must be a class index in [0, {K}), got {blank}")
-    labels = _check_targets(targets, target_lengths, B, K, blank)
-    N_lengths = _check_lengths(input_lengths, T, B, "input_lengths")
+    T, B, K = check_log_probs(log_probs, input_lengths, target_lengths)
+    labels = check_ctc_targets(targets, target_lengths, B, K, blank)
+    N_lengths = check_lengths(input_lengths, T, B, "input_lengths")
     M_lengths = np.array([len(y) for y in labels], dtype=np.int64)
     M_max = int(M_lengths.max())
     Ye = np.full((B, 2 * M_max + 1), blank, dtype=np.int64)
     for b, y in enumerate(labels):
         Ye[b, : 2 * len(y) + 1] = extended_labels(y, blank)
-    _check_finite(log_probs.transpose(0, 1), N_lengths, np.full(B, K), "log_probs", "input_lengths")
-    problem = _ctc_problem([label_repeats(y) for y in labels], N_lengths, M_lengths, M_max, config, gamma)
-    values = DDTWFunction.apply(log_probs, problem, _default_backend(backend), Ye)   # C of Eq. (9)
+    check_finite_within(log_probs.transpose(0, 1), N_lengths, np.full(B, K), "log_probs", "input_lengths")
+    configs = [ctc_config(y, N, config, blank, protocol) for y, N in zip(labels, N_lengths)]
+    problem = BatchProblem.from_configs(configs, N_lengths, 2 * M_lengths + 1, T, 2 * M_max + 1, gamma)
+    values = DDTWFunction.apply(log_probs, problem, _backend_name(backend), Ye)   # C of Eq. (9)
     return _finish_ctc(values, M_lengths, reduction, zero_infinity)
 
 
-def _check_targets(targets, target_lengths, B, K, blank):
-    """Per-item label arrays from padded (B, S) or concatenated targets."""
-    targets = torch.as_tensor(targets).detach().cpu()
-    if targets.dtype.is_floating_point or targets.dtype == torch.bool:
-        raise ValueError(f"targets must hold integer class indices, got {targets.dtype}")
-    lengths = torch.as_tensor(target_lengths).detach().cpu()
-    if lengths.dtype.is_floating_point or lengths.reshape(-1).shape != (B,):
-        raise ValueError(f"target_lengths must be {B} integers, got {target_lengths!r}")
-    lengths = lengths.reshape(-1).numpy().astype(np.int64)
-    targets = targets.numpy().astype(np.int64)
-    if (lengths < 0).any():
-        raise ValueError(f"target_lengths must be >= 0, got {lengths.tolist()}")
-    if targets.ndim == 2:
-        if targets.shape[0] != B or (lengths > targets.shape[1]).any():
-            raise ValueError(f"targets of shape {targets.shape} do not fit batch {B} and target_lengths")
-        labels = [targets[b, : lengths[b]] for b in range(B)]
-    elif targets.ndim == 1:
-        if lengths.sum() != len(targets):
-            raise ValueError(f"concatenated targets need sum(target_lengths) = {len(targets)} entries")
-        labels = np.split(targets, np.cumsum(lengths)[:-1])
-    else:
-        raise ValueError(f"targets must have shape (B, S) or (sum(target_lengths),), got {targets.shape}")
-    for y in labels:
-        if ((y < 0) | (y >= K)).any():
-            raise ValueError(f"targets must be class indices in [0, {K}), got {y.tolist()}")
-        if (y == blank).any():
-            raise ValueError(f"targets must not contain the blank index {blank}")
-    return labels
-
-
-def multilabel_ctc_loss(X, Y, input_lengths=None, target_lengths=None, config="CTC-A", gamma=1.0,
-                        reduction="mean", zero_infinity=False, backend=None, eps=EPS):
+def multilabel_ctc_loss(X, Y, input_lengths=None, target_lengths=None, *, config="CTC-A", gamma=1.0,
+                        reduction="mean", zero_infinity=False, backend=None, eps=EPS, protocol="table1"):
     """Multi-label CTC (MCTC) loss, Eq. (28-30), for any CTC configuration of Table I.
 
     Parameters
@@ -279,22 +224,27 @@ def multilabel_ctc_loss(X, Y, input_lengths=None, target_lengths=None, config="C
     Y : tensor, shape (B, M, K)
         Multi-hot target sequences (all zeros for a rest).
     input_lengths, target_lengths : None or int tensor, shape (B,)
+    config, gamma, reduction, zero_infinity, backend, protocol
+        As in :func:`ctc_loss`.
+    eps : float
+        Clipping of the probabilities (:func:`ddtw_edu.costs.mctc_cost`).
     """
+    check_config_name(config, CTC_CONFIGS)
+    check_predictions_and_targets(X, Y, channels_before_classes=1)
     B, N, _ = X.shape
     M_max = Y.shape[1]
-    N_lengths = _check_lengths(input_lengths, N, B, "input_lengths")
-    M_lengths = _check_lengths(target_lengths, M_max, B, "target_lengths")
-    check_config_name(config, CTC_CONFIGS)
+    N_lengths = check_lengths(input_lengths, N, B, "input_lengths")
+    M_lengths = check_lengths(target_lengths, M_max, B, "target_lengths")
     C = mctc_cost(X, Y, eps)
     Y_np = Y.detach().cpu().numpy()
-    repeats = [label_repeats(Y_np[b, : M_lengths[b]]) for b in range(B)]
-    problem = _ctc_problem(repeats, N_lengths, M_lengths, M_max, config, gamma)
-    values = ddtw_loss(C, problem, "none", backend)
+    configs = [ctc_config(Y_np[b, : M_lengths[b]], N_lengths[b], config, protocol=protocol) for b in range(B)]
+    problem = BatchProblem.from_configs(configs, N_lengths, 2 * M_lengths + 1, N, 2 * M_max + 1, gamma)
+    values = ddtw_loss(C, problem, reduction="none", backend=backend)
     return _finish_ctc(values, M_lengths, reduction, zero_infinity)
 
 
-def bce_sdtw_loss(X, Y, input_lengths=None, target_lengths=None, config="SDTW-E", gamma=1.0, reduction="mean",
-                  backend=None, eps=EPS):
+def bce_sdtw_loss(X, Y, input_lengths=None, target_lengths=None, *, config="SDTW-E", gamma=1.0, minimum="softmin",
+                  reduction="mean", backend=None, eps=EPS):
     """SDTW with the binary cross-entropy cost of Eq. (31), for multi-label targets.
 
     Parameters
@@ -303,8 +253,14 @@ def bce_sdtw_loss(X, Y, input_lengths=None, target_lengths=None, config="SDTW-E"
         Class probabilities (e.g. sigmoids).
     Y : tensor, shape (B, M, K)
         Multi-hot target sequence.
+    input_lengths, target_lengths, config, gamma, minimum, reduction, backend
+        As in :func:`sdtw_loss`, except that ``reduction`` defaults to "mean".
+    eps : float
+        Clipping of the probabilities (:func:`ddtw_edu.costs.bce_cost`).
     """
-    return sdtw_loss(bce_cost(X, Y, eps), gamma, config, input_lengths, target_lengths, reduction, backend)
+    check_predictions_and_targets(X, Y)
+    return sdtw_loss(bce_cost(X, Y, eps), input_lengths, target_lengths, config=config, gamma=gamma,
+                     minimum=minimum, reduction=reduction, backend=backend)
 
 
 __all__ = ["DDTWFunction", "ddtw_loss", "sdtw_loss", "ctc_loss", "multilabel_ctc_loss", "bce_sdtw_loss"]

@@ -1,10 +1,27 @@
-"""Minimum functions mu for dDTW (paper Sec. V-A 4, Eq. 7 and 12).
+"""Minimum functions mu for dDTW (paper Sec. V-A 4, Eq. 7 and 12), and the contract every backend keeps.
 
 Each function takes a vector ``q`` of candidate costs, some of which may be
 ``+inf`` (a blocked step or an unreachable cell), and returns the value
-``mu(q)`` and its gradient ``grad mu(q)``. Infinite candidates get a gradient of
-exactly zero, and if every candidate is infinite the value is ``inf`` and the
-gradient is all zeros: nothing can flow through a cell that no path reaches.
+``mu(q)`` and its gradient ``grad mu(q)``.
+
+The contract
+------------
+The three implementations of each minimum (this module for the reference,
+``_minimum_value``/``_minimum_gradient`` in :mod:`ddtw_edu.backends.numba_cpu`
+and ``minimum_value``/``minimum_gradient`` in :mod:`ddtw_edu.backends.cuda_gpu`)
+all follow it:
+
+1. **inf handling.** Infinite candidates get a gradient of exactly zero and
+   never enter a sum. If every candidate is infinite, the value is ``inf``
+   and the gradient all zeros: nothing flows through a cell no path reaches.
+2. **Stabilized softmin.** ``mu(q) = q_min - gamma log sum_s exp(-(q_s -
+   q_min) / gamma)``, so the largest term is exp(0) = 1 and nothing
+   overflows; its gradient is the softmax weights (Eq. 12).
+3. **Tie rule of hardmin.** The gradient is one-hot at the *first* minimal
+   candidate (the smallest index s); ``gamma`` is ignored.
+4. **Sparsemin** is ``min_{p in simplex} <p, q> + gamma / 2 ||p||^2`` over the
+   finite candidates; its gradient ``p = sparsemax(-q / gamma)`` gives
+   exactly zero to clearly worse candidates.
 
 All three functions are shift-equivariant, ``mu(q + c) = mu(q) + c``, so their
 gradients sum to one over the finite candidates.

@@ -12,10 +12,14 @@ and vertical steps.
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .parameters import check_problem
+from .reachability import usable_cells
+
 MATRIX_CMAP = "gray_r"
 
 
-def _axes(ax):
+def get_axes(ax=None):
+    """``ax``, or the current axes when it is None (the ``ax=None`` convention of every helper)."""
     return plt.gca() if ax is None else ax
 
 
@@ -48,7 +52,7 @@ def plot_matrix(M, ax=None, title=None, cmap=MATRIX_CMAP, colorbar=True, xlabel=
         masked), so that pixel (x, y) = (n, m) holds ``M[n, m]``;
         ``"colorbar"``: the Colorbar or None.
     """
-    ax = _axes(ax)
+    ax = get_axes(ax)
     M = np.asarray(M, dtype=float)
     if M.ndim != 2:
         raise ValueError(f"M must be a 2-D matrix, got shape {M.shape}")
@@ -89,7 +93,7 @@ def plot_path(cells, ax=None, color="tab:red", marker="o", markersize=8, line=Tr
     artists : list of Line2D
         The line(s) drawn; x data are the frames ``n``, y data the labels ``m``.
     """
-    ax = _axes(ax)
+    ax = get_axes(ax)
     cells = np.asarray([tuple(c)[:2] for c in cells], dtype=float).reshape(-1, 2)
     style = "-" if line else "none"
     return ax.plot(cells[:, 0], cells[:, 1], linestyle=style, marker=marker, color=color,
@@ -121,7 +125,7 @@ def plot_label_probabilities(P, labels, ax=None, title=None, cmap="viridis", col
         ``"colorbar"``: Colorbar or None, ``"path"``: list of Line2D (empty
         without ``path``).
     """
-    ax = _axes(ax)
+    ax = get_axes(ax)
     P = np.asarray(P, dtype=float)
     if P.ndim != 2 or P.shape[1] != len(labels):
         raise ValueError(f"P must have shape (N, len(labels)) = (N, {len(labels)}), got {P.shape}")
@@ -165,52 +169,6 @@ def plot_ddtw_result(result, axes=None, labels=None, title=None):
     return drawn
 
 
-def _step_weights(N, M, steps, weights):
-    """Weights broadcast to shape (N, M, S), as ``ddtw`` accepts them ((S,), (M, S) or (N, M, S))."""
-    steps = np.asarray(steps, dtype=int).reshape(-1, 2)
-    S = len(steps)
-    W = np.ones(S) if weights is None else np.asarray(weights, dtype=float)
-    if W.shape not in ((S,), (M, S), (N, M, S)):
-        raise ValueError(f"weights must have shape (S,), (M, S) or (N, M, S) with S = {S}, got {W.shape}")
-    return steps, np.broadcast_to(W, (N, M, S))
-
-
-def compute_usable_cells(N, M, steps, weights=None, start=None, end=None):
-    """Cells that lie on at least one valid alignment path (the others are gray in Fig. 4).
-
-    Parameters
-    ----------
-    N, M : int
-        Grid size (predictions, labels).
-    steps : array_like, shape (S, 2)
-    weights : None or array_like, shape (S,), (M, S) or (N, M, S)
-        Step weights of the step *into* a cell; ``inf`` blocks that step.
-    start, end : array_like of (n, m), 0-based; default {(0, 0)} and {(N - 1, M - 1)}.
-
-    Returns
-    -------
-    usable : ndarray of bool, shape (N, M)
-        Reachable from a start cell and able to reach an end cell.
-    """
-    steps, W = _step_weights(N, M, steps, weights)
-    start = np.array([(0, 0)] if start is None else start, dtype=int).reshape(-1, 2)
-    end = np.array([(N - 1, M - 1)] if end is None else end, dtype=int).reshape(-1, 2)
-    forward = np.zeros((N, M), dtype=bool)
-    backward = np.zeros((N, M), dtype=bool)
-    forward[start[:, 0], start[:, 1]] = True
-    backward[end[:, 0], end[:, 1]] = True
-    cells = [(n, m) for m in range(M) for n in range(N)]
-    for n, m in cells:                                  # increasing order, as Algorithm 1
-        for s, (i, j) in enumerate(steps):
-            if n - i >= 0 and m - j >= 0 and np.isfinite(W[n, m, s]) and forward[n - i, m - j]:
-                forward[n, m] = True
-    for n, m in reversed(cells):                        # decreasing order, as Algorithm 2
-        for s, (i, j) in enumerate(steps):
-            if n + i < N and m + j < M and np.isfinite(W[n + i, m + j, s]) and backward[n + i, m + j]:
-                backward[n, m] = True
-    return forward & backward
-
-
 # One colour per step size, the same in every figure: (1, 0) blue, (1, 1) orange, (1, 2) green, (0, 1) red
 # (indices into matplotlib's default colour cycle); other steps take later colours of the cycle.
 _STEP_COLOURS = {(1, 0): 0, (0, 1): 3, (1, 1): 1, (1, 2): 2}
@@ -252,17 +210,15 @@ def plot_steps(N, M, steps, weights=None, start=None, end=None, ax=None, labels=
     artists : dict
         ``"arrows"``: list of (FancyArrowPatch, (n0, m0), (n1, m1), s);
         ``"start"``, ``"end"``, ``"unusable"``: lists of Rectangle patches;
-        ``"usable"``: the boolean mask of :func:`compute_usable_cells`;
+        ``"usable"``: the boolean mask of :func:`ddtw_edu.reachability.usable_cells`;
         ``"legend"``: the Legend, if ``legend``. Each step size has one
         colour in every figure: (1, 0) blue, (1, 1) orange, (1, 2) green, (0, 1) red.
     """
     from matplotlib.patches import FancyArrowPatch, Rectangle
 
-    ax = _axes(ax)
-    steps, W = _step_weights(N, M, steps, weights)
-    start = np.array([(0, 0)] if start is None else start, dtype=int).reshape(-1, 2)
-    end = np.array([(N - 1, M - 1)] if end is None else end, dtype=int).reshape(-1, 2)
-    usable = compute_usable_cells(N, M, steps, W, start, end)
+    ax = get_axes(ax)
+    _, steps, W, start, end, _ = check_problem(np.zeros((N, M)), steps, weights, start, end)
+    usable = usable_cells(N, M, steps, W, start, end)
     artists = {"arrows": [], "start": [], "end": [], "unusable": [], "usable": usable, "legend": None}
     for n in range(N):
         for m in range(M):
@@ -334,7 +290,7 @@ def plot_runtimes(sizes, runtimes, ax=None, title=None, styles=None, legend=True
     artists : dict
         ``"lines"``: ``label -> Line2D``; ``"legend"``: the Legend or None.
     """
-    ax = _axes(ax)
+    ax = get_axes(ax)
     cells = np.array([N * M for N, M in sizes], dtype=float)
     order = np.argsort(cells, kind="stable")
     styles = styles or {}

@@ -14,11 +14,10 @@ which can leave the execution waiting until its timeout.
 import io
 
 import matplotlib.pyplot as plt
-from ipywidgets import Dropdown, FloatLogSlider, FloatSlider, HBox, Image, IntSlider, VBox
+from ipywidgets import Dropdown, FloatLogSlider, FloatSlider, HBox, Image, VBox
 
 from .alignment import ddtw
 from .configs import set_horizontal_weight
-from .experiments.figures import plot_example
 from .plotting import plot_ddtw_result
 
 BASE_CONFIGS = ("CTC-A", "CTC-B", "CTC-C", "SDTW-D", "SDTW-E")
@@ -91,33 +90,4 @@ def explore_configurations(problem, configs=BASE_CONFIGS, w_h=1.0, gamma=1.0):
         "gamma": FloatLogSlider(value=gamma, base=10, min=-2, max=1, step=0.1, description="gamma")})
 
 
-def explore_predictions(examples, multilabel, gamma=1.0):
-    """Pick a trained configuration and a test example; see its predictions and soft alignment (Fig. 9-10).
-
-    Parameters
-    ----------
-    examples : dict
-        {config: list of example dicts} as from :func:`ddtw_edu.experiments.load_examples`.
-    multilabel : bool
-        False for MTD, True for SWD.
-    gamma : float
-
-    Returns
-    -------
-    FigureExplorer
-    """
-    if not examples:
-        raise ValueError("examples must hold at least one configuration")
-    count = min(len(items) for items in examples.values())
-
-    def draw(config, example):
-        fig, axes = plt.subplots(1, 2, figsize=(11, 3.2), layout="constrained")
-        plot_example(config, examples[config][example], multilabel, axes=axes, gamma=gamma)
-        return fig
-
-    return FigureExplorer(draw, {
-        "config": Dropdown(options=list(examples), description="config"),
-        "example": IntSlider(value=0, min=0, max=count - 1, description="example")})
-
-
-__all__ = ["BASE_CONFIGS", "FigureExplorer", "explore_configurations", "explore_predictions"]
+__all__ = ["BASE_CONFIGS", "FigureExplorer", "explore_configurations"]

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ddtw_edu import bce_sdtw_loss, ctc_config, ctc_loss, ddtw, multilabel_ctc_loss, sdtw_config, sdtw_loss
-from ddtw_edu.batch import BatchProblem
+from ddtw_edu.backends.problem import BatchProblem
 
 STEPS = [(1, 0), (0, 1), (1, 1)]
 C = np.random.default_rng(0).uniform(0, 1, (4, 3))
@@ -252,3 +252,65 @@ def test_multilabel_ctc_loss_rejects_lengths_out_of_range():
         multilabel_ctc_loss(X, Y, input_lengths=torch.tensor([6, 5]))
     with pytest.raises(ValueError, match="target_lengths must lie in"):
         multilabel_ctc_loss(X, Y, target_lengths=torch.tensor([0, 2]))
+
+
+# ----------------------------------------------------------------------------- found on a new user's first run
+
+def test_batch_first_log_probs_are_named_as_such():
+    """(B, T, K) instead of (T, B, K) used to fail with a message about target_lengths."""
+    log_probs, *rest = ctc_args(T=6, B=2)
+    with pytest.raises(ValueError, match=r"layout \(T, B, K\).*batch-first"):
+        ctc_loss(log_probs.transpose(0, 1), *rest)
+
+
+@pytest.mark.parametrize("gamma", ["1.0", b"1", True, None, [1.0]])
+def test_gamma_must_be_a_number(gamma):
+    with pytest.raises(ValueError, match="gamma must be a positive number"):
+        ddtw(C, STEPS, gamma=gamma)
+    with pytest.raises(ValueError, match="gamma must be a positive number"):
+        sdtw_loss(costs(), gamma=gamma)
+    with pytest.raises(ValueError, match="gamma must be a positive number"):
+        ctc_loss(*ctc_args(), gamma=gamma)
+
+
+def test_numbers_of_any_kind_are_accepted_as_gamma():
+    values = [ddtw(C, STEPS, gamma=gamma).value for gamma in (1, 1.0, np.float32(1.0), np.int64(1), torch.tensor(1.0))]
+    assert len(set(values)) == 1
+
+
+@pytest.mark.parametrize("X, Y, match", [
+    (torch.rand(5, 4), torch.ones(1, 2, 3), r"X must have shape \(B, N, channels\)"),
+    (np.zeros((1, 5, 4)), torch.ones(1, 2, 3), "X must be a torch tensor"),
+    (torch.rand(1, 5, 4), torch.ones(2, 3), r"Y must have shape \(B, M, channels\)"),
+    (torch.rand(1, 5, 3), torch.ones(1, 2, 3), r"X must have shape \(B, N, 1 \+ K\) with the blank in channel 0"),
+    (torch.rand(2, 5, 4), torch.ones(1, 2, 3), r"X must have shape \(B, N, 1 \+ K\)"),
+    (torch.rand(1, 5, 4, dtype=torch.float16), torch.ones(1, 2, 3), "X must be float32 or float64"),
+    (torch.rand(1, 5, 4), torch.ones(1, 2, 3, dtype=torch.int64), "Y must be a float tensor"),
+])
+def test_multilabel_ctc_loss_checks_X_and_Y_before_using_their_shapes(X, Y, match):
+    with pytest.raises(ValueError, match=match):
+        multilabel_ctc_loss(X, Y)
+
+
+def test_bce_sdtw_loss_checks_that_X_and_Y_have_the_same_classes():
+    with pytest.raises(ValueError, match=r"X must have shape \(B, N, K\)"):
+        bce_sdtw_loss(torch.rand(1, 5, 4), torch.ones(1, 2, 3))
+
+
+def test_loss_options_are_keyword_only():
+    """Data are positional (torch's order); options such as gamma and config are keywords."""
+    with pytest.raises(ValueError, match="input_lengths must hold integers.*keyword-only"):
+        sdtw_loss(costs(), 0.5)
+    X, Y = torch.rand(1, 5, 4, dtype=torch.float64), torch.ones(1, 2, 3, dtype=torch.float64)
+    with pytest.raises(TypeError):
+        multilabel_ctc_loss(X, Y, None, None, "CTC-A")
+    with pytest.raises(TypeError):
+        ctc_loss(*ctc_args(), 0, "mean", False, "CTC-A")
+
+
+def test_batch_problem_from_configs_rejects_mixed_steps_and_wrong_weights():
+    with pytest.raises(ValueError, match="need the same steps"):
+        BatchProblem.from_configs([sdtw_config(4, 3, "SDTW-E"), sdtw_config(4, 3, "SDTW-D")], [4, 4], [3, 3], 4, 3)
+    wrong = ctc_config([1, 2], 4)._replace(weights=np.ones((4, 3)))        # 4 columns for 2M + 1 = 5
+    with pytest.raises(ValueError, match="weights of item 0 must have shape"):
+        BatchProblem.from_configs([wrong], [4], [5], 4, 5)

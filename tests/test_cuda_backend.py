@@ -17,8 +17,9 @@ import pytest
 import torch
 
 from ddtw_edu import bce_sdtw_loss, ctc_loss, ddtw, multilabel_ctc_loss, sdtw_loss
-from ddtw_edu.backends import cuda_gpu, numba_cpu
-from ddtw_edu.batch import BatchProblem, GatheredCosts, backward_numpy, forward_numpy
+from ddtw_edu.backends import cuda_gpu, numba_cpu, numpy_reference
+from ddtw_edu.backends.gathered import GatheredCosts
+from ddtw_edu.backends.problem import BatchProblem
 from ddtw_edu.configs import CTC_CONFIGS, SDTW_CONFIGS
 from test_numba_backend import LAYOUTS, MINIMA, random_batch_problem, reference
 
@@ -202,13 +203,13 @@ def test_gathered_ctc_costs_match_the_reference():
     end = np.array([[(5, 4), (5, 3)], [(5, 4), (5, 3)], [(3, 2), (3, 1)]])
     problem = BatchProblem([(1, 0), (1, 1), (1, 2)], W, start, end, [6, 6, 4], [5, 5, 3], 1.0, "softmin")
     grad_values = np.array([1.0, 0.5, 2.0])
-    values_ref, state_ref = forward_numpy(GatheredCosts(log_probs, Ye), problem)
+    values_ref, state_ref = numpy_reference.forward(GatheredCosts(log_probs, Ye), problem)
     values, state = cuda_gpu.forward(GatheredCosts(log_probs, Ye), problem)
     assert state.args[0].shape == (T, B, K)                  # the kernels read log_probs, no (B, T, 2M + 1) copy
     np.testing.assert_allclose(values, values_ref, rtol=1e-12)
     grad = cuda_gpu.backward(state, grad_values)
     assert grad.shape == (T, B, K)
-    np.testing.assert_allclose(grad, backward_numpy(state_ref, grad_values), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(grad, numpy_reference.backward(state_ref, grad_values), rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("minimum", MINIMA)
@@ -352,3 +353,30 @@ def test_step_sets_beyond_the_kernels_limits_raise_clear_errors():
     far = [(1, 0), (0, 1), (3000, 1)]                   # a shared ring of 3002 wavefronts
     with pytest.raises(ValueError, match="bytes of shared memory"):
         ddtw(np.random.default_rng(0).uniform(0, 1, (3001, 2)), far, backend="cuda")
+
+
+@pytest.mark.parametrize("minimum", MINIMA)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_device_minimum_functions_keep_the_contract_of_ddtw_edu_minimum(minimum, dtype):
+    """The kernels' mu and grad mu, run alone on single cells: ties, inf candidates, all inf."""
+    from numba import cuda
+
+    from ddtw_edu.backends.kernel_codes import MINIMUM_CODES
+    from ddtw_edu.minimum import get_minimum_function
+
+    minimum_value, minimum_gradient = cuda_gpu._minimum_functions(np.dtype(dtype))
+
+    @cuda.jit
+    def one_cell(F, K, gamma, code, value, grad):
+        value[0] = minimum_value(F, K, gamma, code)
+        minimum_gradient(F, K, gamma, code, value[0], grad)
+
+    gamma = 0.7
+    for q in ([1.0, 2.0, 0.5], [0.3, 0.3, 0.9], [np.inf, 1.0, 1.2], [np.inf, np.inf, np.inf], [2.0]):
+        F = np.array(q, dtype=dtype)
+        value, grad = np.zeros(1, dtype), np.full(len(q), -1.0, dtype)
+        one_cell[1, 1](F, len(q), dtype(gamma), MINIMUM_CODES[minimum], value, grad)
+        expected_value, expected_grad = get_minimum_function(minimum)(np.array(q), gamma)
+        tolerance = 1e-6 if dtype == np.float32 else 1e-14
+        np.testing.assert_allclose(value[0], expected_value, rtol=tolerance)
+        np.testing.assert_allclose(grad, expected_grad, rtol=tolerance, atol=tolerance)

@@ -1,12 +1,16 @@
 """The generated default data sets: official layouts, exact round trip, splits, determinism."""
+import json
+
 import numpy as np
 import pytest
 import soundfile
 
 from ddtw_edu.data import load_mtd, load_swd, read_mtd_splits, split_items
 from ddtw_edu.data.__main__ import main as data_cli
-from ddtw_edu.data.generate import (FULL_FOLDER, default_dataset, format_mtd_time, make_dataset, mtd_theme,
-                                    swd_recording, swd_songs)
+from ddtw_edu.data.generate import (DISTRACTOR_PREFIX, FULL_FOLDER, GENERATOR_VERSION, MTD_CHORALES,
+                                    MTD_DISTRACTORS, dataset_folder, default_dataset, format_mtd_time,
+                                    is_complete, make_dataset, mtd_theme, swd_recording, swd_songs)
+from ddtw_edu.data.features import SR
 from ddtw_edu.data.mtd import parse_mtd_time
 from ddtw_edu.data.scores import group_chorales_by_melody, list_chorales
 from ddtw_edu.data.targets import compute_targets
@@ -138,3 +142,105 @@ def test_sequences_feed_the_losses_through_the_padded_batch(mtd_root, swd_root, 
     swd = swd_sequences(swd_root, part="test", cache_dir=tmp_path, progress=False)
     assert [i["name"][-4:] for i in swd] == ["HU33", "SC06"]
     assert swd[0]["features"].shape[:2] == (6, 216) and swd[0]["strong"].shape[1] == 12
+
+
+# ----------------------------------------------------------------------------- generator version 2
+
+def test_excerpt_is_cut_from_the_full_performance_and_theme_generation_is_deterministic():
+    path = list_chorales()[7]
+    theme, excerpt, full, sounding = mtd_theme(path, 2, np.random.default_rng([0, 1, 2]))
+    start = parse_mtd_time(theme.metadata["StartTime"])
+    first = round(start * SR)
+    np.testing.assert_array_equal(excerpt, full[first: first + len(excerpt)])
+    assert len(full) / SR > parse_mtd_time(theme.metadata["EndTime"])
+    again = mtd_theme(path, 2, np.random.default_rng([0, 1, 2]))
+    np.testing.assert_array_equal(again[1], excerpt)
+    np.testing.assert_array_equal(again[2], full)
+    np.testing.assert_array_equal(again[3], sounding)
+    other = mtd_theme(path, 2, np.random.default_rng([1, 1, 2]))[2]
+    assert not np.array_equal(other[: len(full)], full[: len(other)])      # another seed, another performance
+
+
+def test_full_audio_holds_every_theme_and_distractors_of_new_tunes(mtd_root):
+    from ddtw_edu.data.generate import _tune, distractor_name
+
+    themes = load_mtd(mtd_root)
+    files = sorted(p.stem for p in (mtd_root / FULL_FOLDER).glob("*.wav"))
+    distractors = [f for f in files if f.startswith(DISTRACTOR_PREFIX)]
+    assert len(distractors) == MTD_DISTRACTORS["tiny"]
+    assert sorted(set(files) - set(distractors)) == sorted(t.stem for t in themes)
+    overview = (mtd_root / "MTD.csv").read_text()
+    assert not any(d in overview for d in distractors)                 # no theme, no annotation
+    theme_paths = [t.metadata["Comment"].split(" from ")[1] for t in themes]
+    theme_tunes = set().union(*(_tune(p)[1] for p in theme_paths))
+    by_name = {distractor_name(p): p for p in list_chorales()}
+    for d in distractors:
+        assert not _tune(by_name[d])[1] & theme_tunes                  # a tune that no theme has
+
+
+def test_small_set_has_a_retrieval_database_of_at_least_100_recordings():
+    assert MTD_CHORALES["small"] + MTD_DISTRACTORS["small"] >= 100     # full_AUDIO/: themes plus distractors
+    assert MTD_DISTRACTORS["small"] <= len(list_chorales()) - MTD_CHORALES["small"]
+
+
+def test_folders_and_completion_markers_name_the_generator_version(tmp_path, mtd_root):
+    assert dataset_folder("mtd", "small", 0, tmp_path) == tmp_path / f"mtd-small-seed0-v{GENERATOR_VERSION}"
+    assert GENERATOR_VERSION >= 2
+    made = json.loads((mtd_root / ".ddtw_edu_complete.json").read_text())
+    assert made == {"dataset": "mtd", "size": "tiny", "seed": 0, "generator": GENERATOR_VERSION}
+    assert is_complete(mtd_root)
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / ".ddtw_edu_complete.json").write_text(json.dumps({"dataset": "mtd", "size": "tiny", "seed": 0}))
+    assert not is_complete(old) and not is_complete(tmp_path / "missing")   # version 1 sets are not reused
+
+
+def test_recordings_differ_in_level_and_carry_noise(mtd_root, swd_root):
+    peaks = [np.abs(soundfile.read(p)[0]).max() for p in sorted((mtd_root / FULL_FOLDER).glob("*.wav"))]
+    assert max(peaks) / min(peaks) > 1.3                               # random output levels
+    audio, _ = soundfile.read(next((swd_root / "01_RawData" / "audio_wav").glob("*.wav")))
+    assert np.abs(audio[-SR // 4:]).max() > 0                          # noise (and the room) after the last note
+
+
+def test_retrieval_database_puts_each_querys_own_recording_at_its_index(mtd_root, monkeypatch, tmp_path):
+    import ddtw_edu.experiments.data as experiment_data
+    from ddtw_edu.experiments.data import retrieval_database, retrieval_documents
+
+    themes = load_mtd(mtd_root)
+    test_names = [themes[4].stem, themes[1].stem, themes[7].stem]           # any order of queries
+    listed = retrieval_documents(mtd_root, test_names)
+    assert [name for name, _ in listed[:3]] == test_names
+    assert all(path == mtd_root / FULL_FOLDER / f"{name}.wav" for name, path in listed)
+    assert len(listed) == len(themes) + MTD_DISTRACTORS["tiny"] == len(list((mtd_root / FULL_FOLDER).glob("*.wav")))
+    assert len({name for name, _ in listed}) == len(listed)                # every recording once
+
+    # features stand-in: the file name's length as a (1, 1, 1) array (no HCQT in this test)
+    monkeypatch.setattr(experiment_data, "cached_hcqt", lambda path, *a, **k: np.full((1, 1, 1), len(str(path))))
+    monkeypatch.setattr(experiment_data, "is_hcqt_cached", lambda *a, **k: True)
+    items = [{"name": name, "weak": np.eye(12)[[0, 4, 7]], "features": None} for name in test_names]
+    queries, documents = retrieval_database(mtd_root, items, tmp_path)
+    assert len(queries) == 3 and [d["name"] for d in documents] == [name for name, _ in listed]
+    for q, item in enumerate(items):
+        assert documents[q]["name"] == item["name"]                       # query q's relevant document is q
+
+    # a folder without full recordings (the real MTD): the test excerpts only, in query order
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    items = [{"name": name, "weak": np.eye(12)[[0, 0]], "features": np.full((1, 1, 1), q)}
+             for q, name in enumerate(test_names)]
+    assert retrieval_documents(bare, test_names) == [(name, None) for name in test_names]
+    _, documents = retrieval_database(bare, items)
+    assert [int(d["features"][0, 0, 0]) for d in documents] == [0, 1, 2]
+
+
+def test_tunes_from_parsed_voices_group_as_group_chorales_by_melody_does():
+    from ddtw_edu.data.generate import _tune, _tune_groups
+    from ddtw_edu.data.scores import chorale_melody_id, chorale_phrases, chorale_voices
+
+    chorales = list_chorales()
+    paths = chorales[:12] + [p for p in chorales if "bwv244.15" in p or "bwv244.17" in p or "bwv244.54" in p]
+    tunes = [_tune(p, chorale_voices(p), chorale_phrases(p)) for p in paths]
+    assert [key for key, _ in tunes] == [chorale_melody_id(p) for p in paths]
+    groups = _tune_groups(paths, tunes)
+    assert groups == group_chorales_by_melody(paths)
+    assert len(set(groups.values())) < len(paths)                       # some of them share a tune

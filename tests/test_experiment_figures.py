@@ -14,7 +14,8 @@ from ddtw_edu.experiments.figures import (plot_example, plot_predictions, plot_r
                                           plot_versus_paper)
 from ddtw_edu.experiments.report import FIG_11_BEST_ABOVE, FIG_11_QUOTED, paper_mtd  # noqa: E402
 from ddtw_edu.plotting import plot_ddtw_result  # noqa: E402
-from ddtw_edu.widgets import explore_configurations, explore_predictions  # noqa: E402
+from ddtw_edu.experiments.widgets import explore_predictions  # noqa: E402
+from ddtw_edu.widgets import explore_configurations  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -176,7 +176,8 @@ def test_sdtw_loss_matches_classic_soft_dtw_recursion(config, backend):
         C = torch.tensor(rng.uniform(0, 2, (B, N, M)), requires_grad=True)
         N_lengths = rng.integers(M, N + 1, B)                        # SDTW-D needs N >= M
         M_lengths = rng.integers(1, M + 1, B)
-        values = sdtw_loss(C, gamma, config, torch.as_tensor(N_lengths), torch.as_tensor(M_lengths), backend=backend)
+        values = sdtw_loss(C, torch.as_tensor(N_lengths), torch.as_tensor(M_lengths), config=config, gamma=gamma,
+                           backend=backend)
         values.sum().backward()
         C_ref = C.detach().clone().requires_grad_()
         expected = torch.stack([soft_dtw_recursion(C_ref[b, : N_lengths[b], : M_lengths[b]], gamma, horizontal, vertical)
@@ -194,11 +195,11 @@ def test_padding_outside_the_lengths_is_ignored(backend):
     C[1, :, 3:] = np.inf
     C.requires_grad_()
     lengths = torch.tensor([4, 6, 6]), torch.tensor([5, 3, 5])
-    values = sdtw_loss(C, 0.5, input_lengths=lengths[0], target_lengths=lengths[1], backend=backend)
+    values = sdtw_loss(C, lengths[0], lengths[1], gamma=0.5, backend=backend)
     values.sum().backward()
     for b in range(3):
         N, M = int(lengths[0][b]), int(lengths[1][b])
-        alone = sdtw_loss(C.detach()[b : b + 1, :N, :M], 0.5, backend=backend)
+        alone = sdtw_loss(C.detach()[b : b + 1, :N, :M], gamma=0.5, backend=backend)
         torch.testing.assert_close(values[b : b + 1], alone, rtol=1e-12, atol=1e-12)
         assert not C.grad[b, N:].any() and not C.grad[b, :, M:].any()
 
@@ -251,7 +252,7 @@ def test_multilabel_ctc_loss_equals_mctc_cost_plus_ddtw_per_item(config, backend
     Y[:, 1] = Y[:, 0]                                                # repeated chords
     N_lengths, M_lengths = np.array([9, 7, 8, 9]), np.array([3, 2, 1, 3])
     gamma = 0.8
-    loss = multilabel_ctc_loss(X, Y, torch.as_tensor(N_lengths), torch.as_tensor(M_lengths), config, gamma,
+    loss = multilabel_ctc_loss(X, Y, torch.as_tensor(N_lengths), torch.as_tensor(M_lengths), config=config, gamma=gamma,
                                reduction="mean", backend=backend)
     loss.backward()
     X_ref = X.detach().clone().requires_grad_()
@@ -293,7 +294,7 @@ def test_gradcheck_sdtw_loss(backend):
     lengths = torch.tensor([4, 3]), torch.tensor([2, 3])
     for config, minimum in [("SDTW-E", "softmin"), ("SDTW-D-W", "softmin"), ("SDTW-E-W", "sparsemin")]:
         assert torch.autograd.gradcheck(
-            lambda C: sdtw_loss(C, 0.7, config, *lengths, backend=backend, minimum=minimum), (C,))
+            lambda C: sdtw_loss(C, *lengths, config=config, gamma=0.7, backend=backend, minimum=minimum), (C,))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -51,7 +51,7 @@ def test_melody_cnn_softmax_outputs(size, blank):
     with torch.no_grad():
         X = model(features)
         log_X = model.log_probs(features)
-    assert X.shape == (2, 9, 12 + blank) and model.D == 12 + blank
+    assert X.shape == (2, 9, 12 + blank) and model.K == 12 + blank
     assert (X >= 0).all()
     torch.testing.assert_close(X.sum(-1), torch.ones(2, 9))
     torch.testing.assert_close(log_X.exp(), X)
@@ -64,7 +64,7 @@ def test_pitch_class_cnn_sigmoid_outputs(size, blank):
     model = PitchClassCNN(blank, size)
     with torch.no_grad():
         X = model(random_features(2, 5 + PitchClassCNN.context))
-    assert X.shape == (2, 5, 12 + blank) and model.D == 12 + blank
+    assert X.shape == (2, 5, 12 + blank) and model.K == 12 + blank
     assert ((X >= 0) & (X <= 1)).all()
     assert not torch.allclose(X.sum(-1), torch.ones(2, 5))      # not a softmax
 

@@ -1,12 +1,12 @@
-"""The Numba CPU backend against the NumPy reference (batch.forward_numpy/backward_numpy)."""
+"""The Numba CPU backend against the NumPy reference (ddtw_edu.backends.numpy_reference)."""
 import numba
 import numpy as np
 import pytest
 
 from ddtw_edu import ddtw
-from ddtw_edu.backends import numba_cpu
+from ddtw_edu.backends import numba_cpu, numpy_reference
 from ddtw_edu.backends.vector_math import fast_exp, fast_log
-from ddtw_edu.batch import BatchProblem, backward_numpy, forward_numpy
+from ddtw_edu.backends.problem import BatchProblem
 
 STEPS = [(1, 0), (0, 1), (1, 1), (1, 2), (2, 1), (0, 2), (2, 0)]
 MINIMA = ["softmin", "hardmin", "sparsemin"]
@@ -50,8 +50,8 @@ def random_batch_problem(rng, layout, minimum, advance_n=False):
 
 
 def reference(C, problem, grad_values):
-    values, state = forward_numpy(C.astype(np.float64), problem)
-    H, E = backward_numpy(state, grad_values, return_E=True)
+    values, state = numpy_reference.forward(C.astype(np.float64), problem)
+    H, E = numpy_reference.backward(state, grad_values, return_E=True)
     return values, H, E
 
 
@@ -110,7 +110,7 @@ def test_impossible_problems_give_inf_and_zero_gradient(minimum):
     for problem in cases:
         values, state = numba_cpu.forward(C, problem)
         H, E = numba_cpu.backward(state, np.ones(B), return_E=True)
-        values_ref, _ = forward_numpy(C, problem)
+        values_ref, _ = numpy_reference.forward(C, problem)
         assert np.isinf(values).all() and np.isinf(values_ref).all()
         assert not H.any() and not E.any()
 

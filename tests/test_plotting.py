@@ -83,11 +83,11 @@ def test_helpers_never_show(monkeypatch, ax):
     plot_label_probabilities(np.eye(2), ["ε", "a"], ax=ax)
 
 
-def test_compute_usable_cells_marks_the_ctc_corners_unreachable():
+def test_usable_cells_marks_the_ctc_corners_unreachable():
     from ddtw_edu import ctc_config
-    from ddtw_edu.plotting import compute_usable_cells
+    from ddtw_edu.reachability import usable_cells
     config = ctc_config([1, 2], N=4)                       # Y^e = (ε, 1, ε, 2, ε), M^e = 5
-    usable = compute_usable_cells(4, 5, **config._asdict())
+    usable = usable_cells(4, 5, **config._asdict())
     assert usable[0, 0] and usable[0, 1] and not usable[0, 2]   # start cells only in row 0
     assert usable[3, 3] and usable[3, 4] and not usable[3, 2]   # end cells only in row N - 1
     np.testing.assert_array_equal(usable, [[1, 1, 0, 0, 0],        # worked by hand: forward reachable
@@ -96,10 +96,10 @@ def test_compute_usable_cells_marks_the_ctc_corners_unreachable():
                                            [0, 0, 0, 1, 1]])
 
 
-def test_compute_usable_cells_of_sdtw_is_the_whole_grid():
+def test_usable_cells_of_sdtw_is_the_whole_grid():
     from ddtw_edu import sdtw_config
-    from ddtw_edu.plotting import compute_usable_cells
-    assert compute_usable_cells(3, 4, **sdtw_config(3, 4)._asdict()).all()
+    from ddtw_edu.reachability import usable_cells
+    assert usable_cells(3, 4, **sdtw_config(3, 4)._asdict()).all()
 
 
 def test_plot_steps_draws_only_allowed_steps_and_the_boundaries(ax):

@@ -64,7 +64,8 @@ import numpy as np
 from numba import cuda
 from numba.core import config
 
-from .numba_cpu import DIAGONALS, HARDMIN, MINIMUM_CODES, ROWS, SOFTMIN, SPARSEMIN
+from .gathered import GatheredCosts
+from .kernel_codes import DIAGONALS, HARDMIN, MINIMUM_CODES, ROWS, SOFTMIN, SPARSEMIN
 
 MAX_CANDIDATES = 16                      # S + 1 candidates per cell (Eq. 13-14)
 SIMULATED = bool(config.ENABLE_CUDASIM)
@@ -72,6 +73,7 @@ STRIP_WIDTH = 4 if SIMULATED else 256    # the simulator runs one Python thread 
 PUBLISH_EVERY = 8                        # local wavefronts between two progress reports of a strip
 SPIN_LIMIT = 1 if SIMULATED else 0       # reads of a neighbour's progress before a wait gives up (0: never)
 SHARED_BYTES = 48 * 1024                 # dynamic shared memory available without opting in
+RUNS_ON = "cuda"
 
 
 def is_available():
@@ -82,14 +84,19 @@ def is_available():
         return False
 
 
-def _compile(dtype):
-    """The forward and backward kernels computing in ``dtype`` (float32 or float64).
+def _constants(dtype):
+    """inf, 0, 1 and 1/2 as scalars of ``dtype``: a literal such as ``0.0`` would promote float32 arithmetic."""
+    return tuple(dtype.type(x) for x in (np.inf, 0, 1, 0.5))
 
-    Every constant is of that dtype, so float32 kernels contain no float64
-    arithmetic (a literal such as ``0.0`` would promote it).
+
+def _minimum_functions(dtype):
+    """The device functions ``minimum_value`` and ``minimum_gradient`` computing in ``dtype``.
+
+    They keep the contract of :mod:`ddtw_edu.minimum` (inf handling, the
+    stabilized softmin, hardmin's first minimal candidate) for one cell's
+    candidates ``F[0:K]``; the tests run them alone against that module.
     """
-    real = numba.from_dtype(dtype)
-    INF, ZERO, ONE, HALF = (dtype.type(x) for x in (np.inf, 0, 1, 0.5))
+    INF, ZERO, ONE, HALF = _constants(dtype)
 
     @cuda.jit(device=True)
     def sparsemax_threshold(F, K, gamma):
@@ -151,6 +158,13 @@ def _compile(dtype):
                 if F[s] < INF:
                     grad[s] = max(-F[s] / gamma - tau, ZERO)
 
+    return minimum_value, minimum_gradient
+
+
+def _candidates_function(dtype):
+    """The device function ``candidates``: the incoming costs of one cell (Eq. 13-14), in ``dtype``."""
+    INF, ZERO, _, _ = _constants(dtype)
+
     @cuda.jit(device=True)
     def candidates(C, Ye, gathered, W, steps, start, b, n, m, D, ring, ring_row, c, R, F, W_open):
         """Incoming costs of cell (n, m): Eq. (13) in F[s], s < S, Eq. (14) in F[S].
@@ -185,6 +199,14 @@ def _compile(dtype):
         for e in range(start.shape[1]):
             if start[b, e, 0] == n and start[b, e, 1] == m:
                 F[S] = cost
+
+    return candidates
+
+
+def _forward_kernel(dtype, minimum_value, minimum_gradient, candidates):
+    """The forward kernel (Algorithm 1 on one strip of one item) computing in ``dtype``."""
+    real = numba.from_dtype(dtype)
+    INF = _constants(dtype)[0]
 
     @cuda.jit
     def forward_kernel(C, Ye, gathered, W, steps, start, end, N_lengths, M_lengths, schedule, gamma, minimum,
@@ -252,6 +274,14 @@ def _compile(dtype):
             value = minimum_value(F_end[b], KE, gamma, minimum)                # Eq. (17)
             values[b] = value
             minimum_gradient(F_end[b], KE, gamma, minimum, value, end_grad[b])
+
+    return forward_kernel
+
+
+def _backward_kernel(dtype, minimum_gradient, candidates):
+    """The backward kernel (Algorithm 2 on one strip of one item) computing in ``dtype``."""
+    real = numba.from_dtype(dtype)
+    ZERO = _constants(dtype)[1]
 
     @cuda.jit
     def backward_kernel(C, Ye, gathered, W, steps, start, end, N_lengths, M_lengths, schedule, gamma, minimum,
@@ -341,7 +371,19 @@ def _compile(dtype):
                 if k % PUBLISH_EVERY == 0:
                     _publish(progress, b, strip, Nb - k)
 
-    return forward_kernel, backward_kernel
+    return backward_kernel
+
+
+def _compile(dtype):
+    """The forward and backward kernels computing in ``dtype`` (float32 or float64).
+
+    Built from the parts above, each closing over the constants of ``dtype``,
+    so float32 kernels contain no float64 arithmetic.
+    """
+    minimum_value, minimum_gradient = _minimum_functions(dtype)
+    candidates = _candidates_function(dtype)
+    return (_forward_kernel(dtype, minimum_value, minimum_gradient, candidates),
+            _backward_kernel(dtype, minimum_gradient, candidates))
 
 
 @cuda.jit(device=True)
@@ -454,7 +496,7 @@ class _Layout:
         return kernel[Bn * self.strips, self.width, device.stream, self.shared_bytes]
 
 
-class _State:
+class DeviceState:
     """What the backward pass needs from the forward pass (device arrays and the geometry)."""
 
     def __init__(self, **fields):
@@ -480,8 +522,8 @@ def forward(C, problem):
     Parameters
     ----------
     C : ndarray or torch CUDA tensor, shape (B, N, M), float32 or float64,
-        or ddtw_edu.batch.GatheredCosts (log_probs an ndarray or a torch CUDA tensor)
-    problem : ddtw_edu.batch.BatchProblem
+        or GatheredCosts (log_probs an ndarray or a torch CUDA tensor)
+    problem : BatchProblem
 
     Returns
     -------
@@ -489,7 +531,7 @@ def forward(C, problem):
     """
     if not is_available():
         raise RuntimeError("backend 'cuda' needs an NVIDIA GPU with a working CUDA driver")
-    gathered = hasattr(C, "Ye")
+    gathered = isinstance(C, GatheredCosts)
     source = C.log_probs if gathered else C
     dtype = np.dtype(str(source.dtype).replace("torch.", ""))
     device = _Device(source)
@@ -511,8 +553,8 @@ def forward(C, problem):
                                               end_grad, errors)
     if layout.spin_limit:
         _check_errors(errors, device)
-    state = _State(args=args, D=D, end_grad=end_grad, device=device, shape=(Bn, N, M), dtype=dtype, layout=layout,
-                   H_shape=tuple(source.shape) if gathered else (Bn, N, M))
+    state = DeviceState(args=args, D=D, end_grad=end_grad, device=device, shape=(Bn, N, M), dtype=dtype,
+                        layout=layout, H_shape=tuple(source.shape) if gathered else (Bn, N, M))
     return device.result(values_out, values), state
 
 
@@ -548,6 +590,6 @@ def backward(state, grad_values, return_E=False):
     return H, device.result(E_out, E_full)
 
 
-def unpack_accumulated_costs(state):
-    """The accumulated costs D of the first item, shape (N, M), as a host array."""
-    return state.D[0].copy_to_host()
+def unpack_first_item(state):
+    """D of the first item, shape (N, M), as a host array; None for G and B, which this backend does not keep."""
+    return state.D[0].copy_to_host(), None, None

@@ -27,17 +27,23 @@ wavefronts, and writes ``H`` over the packed costs.
 """
 import os
 import weakref
+from collections import namedtuple
 
 import numba
 import numpy as np
 from numba import njit, prange
 
+from .gathered import GatheredCosts
+from .kernel_codes import DIAGONALS, HARDMIN, MINIMUM_CODES, ROWS, SOFTMIN, SPARSEMIN
 from .vector_math import fast_exp, fast_log
 
 LANES = 8
-SOFTMIN, HARDMIN, SPARSEMIN = 0, 1, 2
-MINIMUM_CODES = {"softmin": SOFTMIN, "hardmin": HARDMIN, "sparsemin": SPARSEMIN}
-DIAGONALS, ROWS = 0, 1
+RUNS_ON = "cpu"
+
+
+def is_available():
+    """Always True: the kernels compile for any CPU Numba supports."""
+    return True
 
 
 class Wavefronts:
@@ -78,15 +84,42 @@ class Wavefronts:
             return np.zeros_like(k)
         return self.M - 1 - k               # diagonals, weights by M - 1 - m
 
+    @property
+    def geometry(self):
+        """The arrays the kernels read, as a :data:`Geometry`."""
+        return Geometry(self.dk, self.du, self.u_lo, self.offset)
+
+
+Geometry = namedtuple("Geometry", ["dk", "du", "u_lo", "offset"])
+Geometry.__doc__ = "The int64 arrays of :class:`Wavefronts` that the kernels read (wavefront steps, starts, offsets)."
+
+PackedProblem = namedtuple("PackedProblem", ["costs", "weights", "weight_origin", "start_pos", "start_wave",
+                                             "end_pos", "gamma", "minimum"])
+PackedProblem.__doc__ = """A BatchProblem and its costs in the lane layout, as the kernels read them.
+
+costs : ndarray, shape (G, N * M * LANES), float32 or float64
+    Packed costs (see :class:`Wavefronts`); ``inf`` outside an item's lengths.
+    The backward pass of gathered costs overwrites them with H.
+weights : float64 ndarray, shape (G, S, P * LANES)
+    Packed step weights; wavefront k reads them from ``weight_origin[k] + u``.
+weight_origin : int64 ndarray, one entry per wavefront
+start_pos, end_pos : int64 ndarray, shape (G, LANES, K)
+    Packed positions (cell * LANES + lane) of the boundary cells, -1 for
+    padding; ``start_wave`` holds each start cell's wavefront.
+gamma : float
+minimum : int, a code of :mod:`.kernel_codes`
+"""
+
 
 @njit(cache=True, inline="always")
-def _step_range(k, s, dk, du, u_lo, offset):
+def _step_range(k, s, geo):
     """Packed positions [first, stop) of wavefront k that step s can enter, and the shift to their sources.
 
     Position ``first + t`` (cell x LANES + lane, relative to wavefront k) comes
     from position ``first + t + shift`` of wavefront ``k - dk[s]`` (relative to
     that wavefront); first == stop if the step reaches no cell of wavefront k.
     """
+    dk, du, u_lo, offset = geo.dk, geo.du, geo.u_lo, geo.offset
     kp = k - dk[s]
     if kp < 0:
         return 0, 0, 0
@@ -99,26 +132,28 @@ def _step_range(k, s, dk, du, u_lo, offset):
 
 
 @njit(cache=True, inline="always")
-def _wavefront_candidates(F, W_open, Cg, Dg, Wg, w_origin, dk, du, u_lo, offset, k, start_pos, start_wave,
-                          need_weights):
-    """Incoming costs of every cell of wavefront k: Eq. (13) in rows s < S, Eq. (14) in row S.
+def _wavefront_candidates(candidates, open_weights, packed, g, Dg, geo, k, need_weights):
+    """Incoming costs of every cell of wavefront k of group g: Eq. (13) in rows s < S, Eq. (14) in row S.
 
-    ``F`` and ``W_open`` are (S + 1, T) scratch arrays, T = cells x LANES. If
-    ``need_weights``, ``W_open[s]`` receives the step weight, or 0 where the
-    step is blocked or leaves the grid (the derivative of Eq. 25; the forward
-    pass does not need it). Returns T and the number of candidate rows in
-    use: S + 1, or S on wavefronts without start cells (row S would be all inf).
+    ``candidates`` and ``open_weights`` are (S + 1, T) scratch arrays, T =
+    cells x LANES. If ``need_weights``, ``open_weights[s]`` receives the step
+    weight, or 0 where the step is blocked or leaves the grid (the derivative
+    of Eq. 25; the forward pass does not need it). Returns T and the number of
+    candidate rows in use: S + 1, or S on wavefronts without start cells (row
+    S would be all inf).
     """
-    S = dk.shape[0]
-    lo = u_lo[k]
-    base = offset[k] * LANES
-    T = (offset[k + 1] - offset[k]) * LANES
+    Cg, Wg = packed.costs[g], packed.weights[g]
+    start_pos, start_wave = packed.start_pos[g], packed.start_wave[g]
+    S = geo.dk.shape[0]
+    lo = geo.u_lo[k]
+    base = geo.offset[k] * LANES
+    T = (geo.offset[k + 1] - geo.offset[k]) * LANES
     for s in range(S):
-        Fs = F[s]
-        Ws = W_open[s]
-        first, stop, shift = _step_range(k, s, dk, du, u_lo, offset)
-        src = offset[k - dk[s]] * LANES + shift
-        wsrc = (w_origin[k] + lo) * LANES
+        Fs = candidates[s]
+        Ws = open_weights[s]
+        first, stop, shift = _step_range(k, s, geo)
+        src = geo.offset[k - geo.dk[s]] * LANES + shift
+        wsrc = (packed.weight_origin[k] + lo) * LANES
         Wv = Wg[s]
         for t in range(first, stop):
             w = Wv[wsrc + t]
@@ -139,7 +174,7 @@ def _wavefront_candidates(F, W_open, Cg, Dg, Wg, w_origin, dk, du, u_lo, offset,
         for e in range(start_pos.shape[1]):
             has_start |= start_wave[l, e] == k
     if has_start:                               # else row S is left out: no start cell here
-        Fs = F[S]
+        Fs = candidates[S]
         for t in range(T):
             Fs[t] = np.inf
         for l in range(LANES):
@@ -173,8 +208,12 @@ def _sparsemax_threshold(F, K, T, gamma, tau, count, total):
 
 
 @njit(cache=True, inline="always")
-def _minimum_value(F, K, T, gamma, minimum, out, a, b, c):
-    """mu (Eq. 7 for softmin) over the K rows of F, for each of T columns, into out."""
+def _minimum_value(F, K, T, gamma, minimum, out, tau, count, total):
+    """mu (Eq. 7 for softmin) over the K rows of F, for each of T columns, into out.
+
+    The contract of :mod:`ddtw_edu.minimum`; ``tau``, ``count`` and ``total``
+    are (T,) scratch vectors.
+    """
     for t in range(T):
         out[t] = F[0, t]
     for s in range(1, K):
@@ -183,29 +222,33 @@ def _minimum_value(F, K, T, gamma, minimum, out, a, b, c):
     if minimum == SOFTMIN:                      # stabilized by the minimum
         inv_gamma = 1.0 / gamma
         for t in range(T):
-            a[t] = 0.0
+            total[t] = 0.0
         for s in range(K):
             for t in range(T):
-                a[t] += fast_exp((out[t] - F[s, t]) * inv_gamma)
+                total[t] += fast_exp((out[t] - F[s, t]) * inv_gamma)
         for t in range(T):
-            value = out[t] - gamma * fast_log(a[t])
+            value = out[t] - gamma * fast_log(total[t])
             out[t] = value if out[t] < np.inf else np.inf
     elif minimum == SPARSEMIN:
-        _sparsemax_threshold(F, K, T, gamma, a, b, c)
+        _sparsemax_threshold(F, K, T, gamma, tau, count, total)
         for t in range(T):
-            b[t] = 0.0
+            total[t] = 0.0
         for s in range(K):
             for t in range(T):
-                p = -F[s, t] / gamma - a[t]
+                p = -F[s, t] / gamma - tau[t]
                 term = p * F[s, t] + 0.5 * gamma * p * p
-                b[t] += term if (p > 0.0) & (F[s, t] < np.inf) else 0.0
+                total[t] += term if (p > 0.0) & (F[s, t] < np.inf) else 0.0
         for t in range(T):
-            out[t] = b[t] if out[t] < np.inf else np.inf
+            out[t] = total[t] if out[t] < np.inf else np.inf
 
 
 @njit(cache=True, inline="always")
-def _minimum_gradient(F, K, T, gamma, minimum, value, grad, a, b, c):
-    """grad mu (Eq. 12 for softmin) over the K rows of F, given mu's value (T,)."""
+def _minimum_gradient(F, K, T, gamma, minimum, value, grad, tau, count, total):
+    """grad mu (Eq. 12 for softmin) over the K rows of F, given mu's value (T,).
+
+    The contract of :mod:`ddtw_edu.minimum`; ``tau``, ``count`` and ``total``
+    are (T,) scratch vectors.
+    """
     if minimum == SOFTMIN:                      # softmax weights from the stored value
         inv_gamma = 1.0 / gamma
         for s in range(K):
@@ -213,65 +256,60 @@ def _minimum_gradient(F, K, T, gamma, minimum, value, grad, a, b, c):
                 weight = fast_exp((value[t] - F[s, t]) * inv_gamma)
                 grad[s, t] = weight if value[t] < np.inf else 0.0
     elif minimum == HARDMIN:                    # one-hot at the first minimal candidate
+        searching = count                       # 1 until column t has found its minimum
         for t in range(T):
-            a[t] = 1.0 if value[t] < np.inf else 0.0
+            searching[t] = 1.0 if value[t] < np.inf else 0.0
         for s in range(K):
             for t in range(T):
-                hit = (a[t] > 0.0) & (F[s, t] == value[t])
+                hit = (searching[t] > 0.0) & (F[s, t] == value[t])
                 grad[s, t] = 1.0 if hit else 0.0
-                a[t] = 0.0 if hit else a[t]
+                searching[t] = 0.0 if hit else searching[t]
     else:
-        _sparsemax_threshold(F, K, T, gamma, a, b, c)
+        _sparsemax_threshold(F, K, T, gamma, tau, count, total)
         for s in range(K):
             for t in range(T):
-                p = max(-F[s, t] / gamma - a[t], 0.0)
+                p = max(-F[s, t] / gamma - tau[t], 0.0)
                 grad[s, t] = p if (F[s, t] < np.inf) & (value[t] < np.inf) else 0.0
 
 
 @njit(cache=True, parallel=True, fastmath={"contract"})
-def forward_kernel(Cs, Ws, w_origin, dk, du, u_lo, offset, start_pos, start_wave, end_pos,
-                   gamma, minimum, D, values, end_grad):
+def forward_kernel(packed, geo, D, values, end_grad):
     """Algorithm 1 for every packed group: D, the values and grad mu(b) of Eq. (17).
 
     Parameters
     ----------
-    Cs : ndarray, shape (G, N * M * LANES), float32 or float64
-        Packed costs (see :class:`Wavefronts`); ``inf`` outside an item's lengths.
-    Ws : float64 ndarray, shape (G, S, P * LANES)
-        Packed step weights; wavefront k reads them from ``w_origin[k] + u``.
-    dk, du, u_lo, offset : int64 ndarray
-        The geometry of :class:`Wavefronts`.
-    start_pos, end_pos : int64 ndarray, shape (G, LANES, K)
-        Packed positions (cell * LANES + lane) of the boundary cells, -1 for
-        padding; ``start_wave`` holds each start cell's wavefront.
+    packed : PackedProblem
+        Costs, weights and boundary cells in the lane layout (see there).
+    geo : Geometry
+        The wavefronts (see :class:`Wavefronts`).
     D : float64 ndarray, shape (G, N * M * LANES)
     values : float64 ndarray, shape (G, LANES)
     end_grad : float64 ndarray, shape (G, LANES, K_end)
     """
-    G = Cs.shape[0]
-    S1 = dk.shape[0] + 1
-    T_max = (offset[1:] - offset[:-1]).max() * LANES
-    KE = end_pos.shape[2]
-    for g in prange(G):
-        F = np.empty((max(S1, KE), max(T_max, LANES)))
-        W_open = np.empty((S1, T_max))
-        a = np.empty(max(T_max, LANES))
-        b = np.empty(max(T_max, LANES))
-        c = np.empty(max(T_max, LANES))
+    n_groups = packed.costs.shape[0]
+    S1 = geo.dk.shape[0] + 1
+    T_max = (geo.offset[1:] - geo.offset[:-1]).max() * LANES
+    KE = packed.end_pos.shape[2]
+    gamma, minimum = packed.gamma, packed.minimum
+    for g in prange(n_groups):
+        candidates = np.empty((max(S1, KE), max(T_max, LANES)))       # F of Eq. (13)-(14), one column per cell
+        open_weights = np.empty((S1, T_max))
+        tau = np.empty(max(T_max, LANES))
+        count = np.empty(max(T_max, LANES))
+        total = np.empty(max(T_max, LANES))
         Dg = D[g]
-        for k in range(len(u_lo)):
-            T, K = _wavefront_candidates(F, W_open, Cs[g], Dg, Ws[g], w_origin, dk, du, u_lo, offset, k,
-                                         start_pos[g], start_wave[g], False)
-            base = offset[k] * LANES
-            _minimum_value(F, K, T, gamma, minimum, Dg[base:base + T], a, b, c)       # Eq. (15)
-        for e in range(KE):                                                          # Alg. 1, line 17
+        for k in range(len(geo.u_lo)):
+            T, K = _wavefront_candidates(candidates, open_weights, packed, g, Dg, geo, k, False)
+            base = geo.offset[k] * LANES
+            _minimum_value(candidates, K, T, gamma, minimum, Dg[base:base + T], tau, count, total)   # Eq. (15)
+        for e in range(KE):                                                                     # Alg. 1, line 17
             for l in range(LANES):
-                pos = end_pos[g, l, e]
-                F[e, l] = Dg[pos] if pos >= 0 else np.inf
+                pos = packed.end_pos[g, l, e]
+                candidates[e, l] = Dg[pos] if pos >= 0 else np.inf
         out = np.empty(LANES)
         grad = np.empty((KE, LANES))
-        _minimum_value(F, KE, LANES, gamma, minimum, out, a, b, c)                   # Eq. (17)
-        _minimum_gradient(F, KE, LANES, gamma, minimum, out, grad, a, b, c)
+        _minimum_value(candidates, KE, LANES, gamma, minimum, out, tau, count, total)            # Eq. (17)
+        _minimum_gradient(candidates, KE, LANES, gamma, minimum, out, grad, tau, count, total)
         for l in range(LANES):
             values[g, l] = out[l]
             for e in range(KE):
@@ -279,8 +317,7 @@ def forward_kernel(Cs, Ws, w_origin, dk, du, u_lo, offset, start_pos, start_wave
 
 
 @njit(cache=True, parallel=True, fastmath={"contract"})
-def backward_kernel(Cs, Ws, w_origin, dk, du, u_lo, offset, start_pos, start_wave, end_pos,
-                    gamma, minimum, D, end_grad, E_waves, recycle, schedule, scale, H):
+def backward_kernel(packed, geo, D, end_grad, E_waves, recycle, schedule, scale, H, H_over_costs):
     """Algorithm 2 for every packed group: H = E * G (Eq. 18), scaled per item.
 
     E is pushed from each cell to its predecessors (the transpose of Eq. 19),
@@ -288,6 +325,8 @@ def backward_kernel(Cs, Ws, w_origin, dk, du, u_lo, offset, start_pos, start_wav
 
     Parameters
     ----------
+    packed, geo, D, end_grad
+        As in :func:`forward_kernel`, after it.
     E_waves : float64 ndarray, shape (G, R, T_max), zeros on entry
         Wavefront k of E lives in slot ``k % R``. With ``recycle`` false and R
         the number of wavefronts it returns the whole soft alignment E.
@@ -295,59 +334,62 @@ def backward_kernel(Cs, Ws, w_origin, dk, du, u_lo, offset, start_pos, start_wav
         ROWS or DIAGONALS, to locate cell (n, m) of each packed position.
     scale : float64 ndarray, shape (B,)
         Upstream gradient of each item's value.
-    H : ndarray, shape (B, N, M), or shape (0, 0, 0)
-        Receives the gradient. If empty, the unscaled H is written over
-        ``Cs`` instead (each cell's cost is read before it is overwritten),
-        for :func:`_scatter_gathered`.
+    H : ndarray, shape (B, N, M)
+        Receives the gradient, unless ``H_over_costs``.
+    H_over_costs : bool
+        Write the unscaled H over ``packed.costs`` instead (each cell's cost is
+        read before it is overwritten), for :func:`_scatter_gathered`; H is
+        then not touched.
     """
-    G = Cs.shape[0]
-    S = dk.shape[0]
+    n_groups = packed.costs.shape[0]
+    S = geo.dk.shape[0]
     R = E_waves.shape[1]
     T_max = E_waves.shape[2]
-    KE = end_pos.shape[2]
-    for g in prange(G):
-        F = np.empty((S + 1, T_max))
-        W_open = np.empty((S + 1, T_max))
-        B = np.empty((S + 1, T_max))
-        a = np.empty(T_max)
-        b = np.empty(T_max)
-        c = np.empty(T_max)
-        Cg = Cs[g]
+    KE = packed.end_pos.shape[2]
+    gamma, minimum = packed.gamma, packed.minimum
+    for g in prange(n_groups):
+        candidates = np.empty((S + 1, T_max))
+        open_weights = np.empty((S + 1, T_max))
+        B = np.empty((S + 1, T_max))                  # backtracking weights of Eq. (16), one column per cell
+        G = np.empty(T_max)                           # G = d D / d C of Eq. (23), one per cell
+        tau = np.empty(T_max)
+        count = np.empty(T_max)
+        total = np.empty(T_max)
+        Cg = packed.costs[g]
         Dg = D[g]
-        for k in range(len(u_lo) - 1, -1, -1):
+        for k in range(len(geo.u_lo) - 1, -1, -1):
             Ek = E_waves[g, k % R]
-            base = offset[k] * LANES
+            base = geo.offset[k] * LANES
             for l in range(LANES):                                       # Eq. (22)
                 for e in range(KE):
-                    pos = end_pos[g, l, e]
-                    if pos >= base and pos < offset[k + 1] * LANES:
+                    pos = packed.end_pos[g, l, e]
+                    if pos >= base and pos < geo.offset[k + 1] * LANES:
                         Ek[pos - base] += end_grad[g, l, e]
-            T, K = _wavefront_candidates(F, W_open, Cg, Dg, Ws[g], w_origin, dk, du, u_lo, offset, k,
-                                         start_pos[g], start_wave[g], True)
+            T, K = _wavefront_candidates(candidates, open_weights, packed, g, Dg, geo, k, True)
             Dk = Dg[base:base + T]
-            _minimum_gradient(F, K, T, gamma, minimum, Dk, B, a, b, c)                  # Eq. (16)
-            for t in range(T):                                                           # Eq. (23)-(25)
-                a[t] = B[S, t] if K > S else 0.0
+            _minimum_gradient(candidates, K, T, gamma, minimum, Dk, B, tau, count, total)       # Eq. (16)
+            for t in range(T):                                                                 # Eq. (23)-(25)
+                G[t] = B[S, t] if K > S else 0.0
             for s in range(S):
                 for t in range(T):
-                    a[t] += W_open[s, t] * B[s, t]
-            for s in range(S):                                                           # Eq. (19)-(21)
-                first, stop, shift = _step_range(k, s, dk, du, u_lo, offset)
-                Ep = E_waves[g, (k - dk[s]) % R]
+                    G[t] += open_weights[s, t] * B[s, t]
+            for s in range(S):                                                                 # Eq. (19)-(21)
+                first, stop, shift = _step_range(k, s, geo)
+                Ep = E_waves[g, (k - geo.dk[s]) % R]
                 for t in range(first, stop):
                     Ep[shift + t] += Ek[t] * B[s, t]
-            if H.shape[0] == 0:
+            if H_over_costs:
                 for t in range(T):
-                    Cg[base + t] = Ek[t] * a[t]                                          # H = E * G
+                    Cg[base + t] = Ek[t] * G[t]                                          # H = E * G
             else:
-                lo = u_lo[k]
+                lo = geo.u_lo[k]
                 for l in range(min(LANES, H.shape[0] - g * LANES)):
                     item = g * LANES + l
                     for cell in range(T // LANES):
                         u = lo + cell
                         n, m = (k, u) if schedule == ROWS else (u, k - u)
                         t = cell * LANES + l
-                        H[item, n, m] = scale[item] * Ek[t] * a[t]
+                        H[item, n, m] = scale[item] * Ek[t] * G[t]
             if recycle:
                 Ek[:] = 0.0
 
@@ -514,13 +556,14 @@ def _pack_cells(cells, waves):
     return np.where(valid, pos, -1), np.where(valid, wave, -1)
 
 
-class _State:
+class PackedState:
     """What the backward pass needs from the forward pass; returns its work arrays to the pool when freed."""
 
-    def __init__(self, args, D, end_grad, waves, batch, gathered):
-        self.args, self.D, self.end_grad, self.waves, self.batch, self.gathered = args, D, end_grad, waves, batch, gathered
+    def __init__(self, packed, D, end_grad, waves, batch, gathered):
+        self.packed, self.D, self.end_grad, self.waves, self.batch = packed, D, end_grad, waves, batch
+        self.gathered = gathered
         self.consumed = False
-        weakref.finalize(self, _recycle, args[0], D)
+        weakref.finalize(self, _recycle, packed.costs, D)
 
 
 def _choose_threading_layer():
@@ -541,8 +584,10 @@ def forward(C, problem):
 
     Parameters
     ----------
-    C : ndarray, shape (B, N, M), float32 or float64, or ddtw_edu.batch.GatheredCosts
-    problem : ddtw_edu.batch.BatchProblem
+    C : ndarray, shape (B, N, M), float32 or float64, or GatheredCosts
+    problem : BatchProblem
+
+    The contract of every backend: :mod:`ddtw_edu.backends`.
     """
     _choose_threading_layer()
     Bn, N, M = C.shape
@@ -550,45 +595,44 @@ def forward(C, problem):
     waves = Wavefronts(N, M, problem.steps)
     geometry = (waves.schedule, waves.u_lo, waves.offset)
     Cs = _allocate((G, N * M * LANES), C.dtype)
-    if isinstance(C, np.ndarray):
+    gathered = C if isinstance(C, GatheredCosts) else None
+    if gathered is None:
         _pack_costs(C, problem.N_lengths, problem.M_lengths, *geometry, Cs)
     else:
         _pack_gathered(C.log_probs, C.Ye, problem.N_lengths, problem.M_lengths, *geometry, Cs)
-    Ws, w_origin = _pack_weights(problem.W, waves)
+    Ws, weight_origin = _pack_weights(problem.W, waves)
     start_pos, start_wave = _pack_cells(problem.start, waves)
     end_pos, _ = _pack_cells(problem.end, waves)
-    args = (Cs, Ws, w_origin, waves.dk, waves.du, waves.u_lo, waves.offset, start_pos, start_wave, end_pos,
-            problem.gamma, MINIMUM_CODES[problem.minimum])
+    packed = PackedProblem(Cs, Ws, weight_origin, start_pos, start_wave, end_pos, problem.gamma,
+                           MINIMUM_CODES[problem.minimum])
     D = _allocate((G, N * M * LANES), np.float64)
     values = np.empty((G, LANES))
     end_grad = np.empty((G, LANES, end_pos.shape[2]))
-    forward_kernel(*args, D, values, end_grad)
-    gathered = None if isinstance(C, np.ndarray) else C
-    return values.reshape(-1)[:Bn], _State(args, D, end_grad, waves, Bn, gathered)
+    forward_kernel(packed, waves.geometry, D, values, end_grad)
+    return values.reshape(-1)[:Bn], PackedState(packed, D, end_grad, waves, Bn, gathered)
 
 
 def backward(state, grad_values, return_E=False):
-    """Gradient of ``sum_b grad_values[b] * value_b`` with respect to C, shape (B, N, M).
+    """Gradient of ``sum_b grad_values[b] * value_b`` with respect to C, shape (B, N, M), in C's dtype.
 
-    With ``return_E`` also the soft alignments E (B, N, M) (unscaled). For
+    With ``return_E`` also the soft alignments E (B, N, M) (unscaled, float64). For
     gathered CTC costs the gradient is with respect to ``log_probs`` (T, B, K);
     that path overwrites the packed costs and marks ``state.consumed``. The
     dense path leaves ``state`` intact, so it can run again (``retain_graph``).
     """
     if state.consumed:
         raise RuntimeError("this dDTW state was used up by an earlier backward pass")
-    waves, Bn, Cs = state.waves, state.batch, state.args[0]
+    waves, Bn, Cs = state.waves, state.batch, state.packed.costs
     n_waves = len(waves.u_lo)
     R = n_waves if return_E else min(n_waves, int(waves.dk.max()) + 1)
     E_waves = np.zeros((len(Cs), R, waves.size_max * LANES))
     scale = np.asarray(grad_values, dtype=np.float64)
-    if state.gathered is not None:
+    over_costs = state.gathered is not None           # H of each cell goes over its packed cost, then is scattered
+    H = np.empty((0, 0, 0) if over_costs else (Bn, waves.N, waves.M), Cs.dtype)
+    backward_kernel(state.packed, waves.geometry, state.D, state.end_grad, E_waves, not return_E, waves.schedule,
+                    scale, H, over_costs)
+    if over_costs:
         H = np.zeros(state.gathered.log_probs.shape, dtype=Cs.dtype)
-        H_dense = np.empty((0, 0, 0), dtype=Cs.dtype)
-    else:
-        H = H_dense = np.empty((Bn, waves.N, waves.M), Cs.dtype)
-    backward_kernel(*state.args, state.D, state.end_grad, E_waves, not return_E, waves.schedule, scale, H_dense)
-    if state.gathered is not None:
         _scatter_gathered(Cs, state.gathered.Ye, waves.schedule, waves.u_lo, waves.offset, scale, H)
         state.consumed = True
     if not return_E:
@@ -599,9 +643,9 @@ def backward(state, grad_values, return_E=False):
     return H, E
 
 
-def unpack_accumulated_costs(state):
-    """The accumulated costs D of the first item, shape (N, M), from a forward state."""
+def unpack_first_item(state):
+    """D of the first item, shape (N, M), and None for G and B, which this backend does not keep."""
     waves = state.waves
     out = np.empty((1, waves.N, waves.M))
     _unpack(state.D, waves.schedule, waves.u_lo, waves.offset, np.ones(1), out)
-    return out[0]
+    return out[0], None, None

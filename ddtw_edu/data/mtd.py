@@ -285,7 +285,7 @@ def find_mtd_split_folder(root):
     return None
 
 
-def read_mtd_splits(root=None, folder=None):
+def read_mtd_splits(root=None, folder=None, header=False):
     """Read all split files: ``{k: [stems]}`` for the files ``MTD_split5-<k>.csv``, sorted by k.
 
     Parameters
@@ -294,6 +294,9 @@ def read_mtd_splits(root=None, folder=None):
         MTD root; the split files are looked up in ``root`` and then ``root/MTD_splits``.
     folder : str or Path, optional
         The folder holding the split files (overrides ``root``).
+    header : bool
+        Read line 1 of every file as a header and drop its theme, as the
+        authors' code does (``protocol="authors"``, :mod:`ddtw_edu.protocols`).
     """
     if folder is None:
         if root is None:
@@ -308,8 +311,8 @@ def read_mtd_splits(root=None, folder=None):
         raise FileNotFoundError(f"no MTD_split5-<k>.csv files in {folder}")
     folds, seen = {}, {}
     for k in sorted(files):
-        folds[k] = read_mtd_split_file(files[k])
-        for line_no, stem in enumerate(folds[k], 1):
+        folds[k] = read_mtd_split_file(files[k])[1 if header else 0:]
+        for line_no, stem in enumerate(folds[k], 2 if header else 1):
             if stem in seen:
                 raise DataFormatError(files[k], line_no, f"theme {stem} is already in fold {seen[stem]}")
             seen[stem] = k

@@ -7,6 +7,8 @@ their time axis is 2 (:data:`TIME_AXES`).
 """
 from tqdm.auto import tqdm
 
+from ..protocols import get_protocol
+
 from .features import MTD_HOP, SR, SWD_HOP, cached_hcqt, is_hcqt_cached
 from .mtd import load_mtd, read_mtd_splits
 from .swd import load_swd, split_items
@@ -26,15 +28,15 @@ def _compute_missing_features(audio_paths, cache_dir, hop, desc, progress):
     map_jobs(_cache_features, [(p, cache_dir, hop) for p in missing], desc=desc, progress=progress)
 
 
-def _item(name, audio_path, notes, hop, polyphonic, cache_dir):
+def _item(name, audio_path, notes, hop, polyphonic, cache_dir, drop_last_note=False):
     if audio_path is None:
         raise ValueError(f"{name}: the audio file is missing, features need it")
     features = cached_hcqt(audio_path, cache_dir, sr=SR, hop=hop)
     return {"name": name, "features": features,
-            **compute_targets(notes, features.shape[-1], SR, hop, polyphonic=polyphonic)}
+            **compute_targets(notes, features.shape[-1], SR, hop, polyphonic, drop_last_note)}
 
 
-def mtd_sequences(root, folds=None, cache_dir=None, hop=MTD_HOP, progress=True):
+def mtd_sequences(root, folds=None, cache_dir=None, hop=MTD_HOP, progress=True, protocol="table1"):
     """Items of an MTD folder: HCQT of each excerpt with melody targets (Sec. VII-B).
 
     Parameters
@@ -45,19 +47,24 @@ def mtd_sequences(root, folds=None, cache_dir=None, hop=MTD_HOP, progress=True):
         Keep only the themes of these folds of the split files (default: all themes).
     cache_dir : str or Path, optional
         HCQT cache (see :func:`.features.cached_hcqt`).
+    protocol : {"table1", "authors"}
+        ``"authors"`` reads the split files as the authors' code does (first
+        theme of each fold dropped) and leaves each theme's last note out of
+        its frame targets (:mod:`ddtw_edu.protocols`).
 
     Returns
     -------
     list of dict
         ``name``, ``features`` (6, 216, N), ``strong``, ``weak``, ``stretched`` and ``ctc``.
     """
+    protocol = get_protocol(protocol)
     themes = load_mtd(root)
     if folds is not None:
-        splits = read_mtd_splits(root)
+        splits = read_mtd_splits(root, header=protocol.split_header)
         keep = {stem for k in folds for stem in splits[k]}
         themes = [t for t in themes if t.stem in keep]
     _compute_missing_features([t.audio_path for t in themes], cache_dir, hop, "MTD features", progress)
-    return [_item(t.stem, t.audio_path, t.notes, hop, False, cache_dir)
+    return [_item(t.stem, t.audio_path, t.notes, hop, False, cache_dir, protocol.drop_last_note)
             for t in tqdm(themes, desc="MTD items", disable=not progress)]
 
 

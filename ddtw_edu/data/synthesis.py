@@ -10,6 +10,13 @@ A score in beats becomes a performance in two steps:
    be estimated.
 2. :func:`synthesize` renders notes in seconds as a sum of decaying harmonics.
 
+Recording conditions, applied to the rendered audio: :func:`level_curve` (a slow
+random gain in dB, e.g. per voice), :func:`reverberate` (a simple room:
+convolution with exponentially decaying noise, :func:`room_impulse_response`, of a
+given RT60, mixed with the dry signal) and :func:`add_noise` (white to pink noise
+at a given signal-to-noise ratio). :func:`random_timbre` draws a timbre. All of
+them use NumPy only (FFT convolution), no further dependency.
+
 Conventions: notes are float arrays of shape (K, 3), rows [start, end, midi_pitch]
 (beats for score time, seconds after :func:`apply_tempo`). Randomness comes only from
 the ``rng`` argument (a ``numpy.random.Generator``), so results are deterministic given it.
@@ -183,6 +190,11 @@ class Timbre:
         Linear fade-in in seconds.
     release : float
         Linear fade-out after the note's end in seconds (the note sounds until end + release).
+    vibrato_cents : float
+        Depth of a sinusoidal vibrato: the frequency swings +-``vibrato_cents`` around
+        the note's (0: none).
+    vibrato_rate : float
+        Vibrato frequency in Hz.
     """
 
     n_harmonics: int = 8
@@ -191,16 +203,18 @@ class Timbre:
     damping: float = 0.5
     attack: float = 0.01
     release: float = 0.06
+    vibrato_cents: float = 0.0
+    vibrato_rate: float = 5.5
 
     def __post_init__(self):
         if isinstance(self.n_harmonics, bool) or not isinstance(self.n_harmonics, (int, np.integer)) \
                 or self.n_harmonics < 1:
             raise ValueError(f"n_harmonics must be an integer >= 1, got {self.n_harmonics!r}")
-        for name in ("rolloff", "decay", "damping"):
+        for name in ("rolloff", "decay", "damping", "vibrato_cents"):
             value = getattr(self, name)
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-        for name in ("attack", "release"):
+        for name in ("attack", "release", "vibrato_rate"):
             _check_positive(getattr(self, name), name)
 
 
@@ -251,19 +265,34 @@ def _render_part(audio, notes, sr, timbre, level, phase, tuning_cents, max_block
         idx = np.repeat(ks, length[ks])                         # note of each rendered sample
         j = np.arange(len(idx)) - np.repeat(ends[ks] - length[ks] - (ends[ks[0]] - length[ks[0]]), length[ks])
         t = j / sr                                              # seconds since the onset
-        # u^h = exp(-h damping t) e^{i h (2 pi f t + phi)}: harmonic h by repeated multiplication
-        u = np.exp(-timbre.damping * t + 1j * (2 * np.pi * f0[idx] * t + phase[idx]))
-        w = np.ones_like(u)
-        S = np.zeros_like(u)
+        theta = 2 * np.pi * f0[idx] * t + phase[idx]
+        if timbre.vibrato_cents > 0:   # f(t) = f0 (1 + a sin(2 pi r t)): theta gains -f0 a / r cos(2 pi r t)
+            a = 2.0 ** (timbre.vibrato_cents / 1200.0) - 1.0
+            rate = timbre.vibrato_rate
+            theta += f0[idx] * a / rate * (1.0 - np.cos(2 * np.pi * rate * t))
+        # y_h = d^h sin(h theta), d = exp(-damping t), by the recursion (float32, in place)
+        # y_{h+1} = 2 d cos(theta) y_h - d^2 y_{h-1}, y_0 = 0, y_1 = d sin(theta)
+        d = np.exp(-timbre.damping * t)
+        two_d_cos = (2.0 * d * np.cos(theta)).astype(np.float32)
+        d2 = (d * d).astype(np.float32)
+        previous = np.zeros(len(t), dtype=np.float32)
+        current = (d * np.sin(theta)).astype(np.float32)
+        S = np.zeros(len(t), dtype=np.float32)
+        scratch = np.empty_like(S)
         for hh in range(timbre.n_harmonics):
-            w *= u
+            if hh:
+                np.multiply(two_d_cos, current, out=scratch)
+                np.multiply(d2, previous, out=previous)
+                np.subtract(scratch, previous, out=previous)
+                previous, current = current, previous
             if audible[ks, hh].all():
-                S += a_h[hh] * w
+                np.multiply(current, np.float32(a_h[hh]), out=scratch)
             else:
-                S += (a_h[hh] * audible[idx, hh]) * w
+                np.multiply(current, (a_h[hh] * audible[idx, hh]).astype(np.float32), out=scratch)
+            S += scratch
         env = np.minimum(t / timbre.attack, 1.0) * np.exp((timbre.damping - timbre.decay) * t)
         env *= np.clip(1.0 - (j - held[idx]) / (timbre.release * sr), 0.0, 1.0)   # release after the end
-        audio += np.bincount(onset[idx] + j, weights=S.imag * env * level[idx], minlength=L)[:L]
+        audio += np.bincount(onset[idx] + j, weights=S * env * level[idx], minlength=L)[:L]
 
 
 def synthesize(notes, sr=SR, rng=None, timbre=None, gains=None, tuning_cents=0.0, duration=None,
@@ -276,7 +305,8 @@ def synthesize(notes, sr=SR, rng=None, timbre=None, gains=None, tuning_cents=0.0
                  * sin(h (2 pi f t + phi_k)),   f = 440 * 2^((p - 69)/12 + cents/1200),
 
     where t is the time since the onset and env a linear attack, flat until the note's
-    end, then a linear release. The mixture is normalized to a peak of ``peak``.
+    end, then a linear release. The mixture is normalized to a peak of ``peak`` (not
+    with ``peak=None``: then part p's notes have amplitude ``gains[p]`` times the jitter).
     Transposition is done on the notes beforehand (add to the pitch column); tuning is
     ``tuning_cents``.
 
@@ -301,8 +331,8 @@ def synthesize(notes, sr=SR, rng=None, timbre=None, gains=None, tuning_cents=0.0
         Length of the output in seconds; default: until the last note's release ends.
     jitter_db : float
         Standard deviation of the random per-note level in dB (with ``rng``).
-    peak : float
-        Peak absolute value of the output (if it is not silent).
+    peak : float or None
+        Peak absolute value of the output (if it is not silent); None: no normalization.
     max_block : int
         Samples rendered at once (bounds memory, about 64 bytes per sample; the result
         does not depend on it).
@@ -321,7 +351,7 @@ def synthesize(notes, sr=SR, rng=None, timbre=None, gains=None, tuning_cents=0.0
         raise ValueError(f"jitter_db must be a finite number >= 0, got {jitter_db!r}")
     if isinstance(max_block, bool) or not isinstance(max_block, (int, np.integer)) or max_block < 1:
         raise ValueError(f"max_block must be an integer >= 1, got {max_block!r}")
-    peak = _check_positive(peak, "peak")
+    peak = None if peak is None else _check_positive(peak, "peak")
     parts, timbres, gains = _as_parts(notes, timbre, gains)
     for i, part in enumerate(parts):
         if (part[:, 0] < 0).any():
@@ -344,6 +374,171 @@ def synthesize(notes, sr=SR, rng=None, timbre=None, gains=None, tuning_cents=0.0
             _render_part(audio, part, sr, t, level, phase, tuning_cents, max_block)
 
     top = np.abs(audio).max(initial=0.0)
-    if top > 0:
+    if top > 0 and peak is not None:
         audio *= peak / top
     return audio.astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- recording conditions
+
+def random_timbre(rng, sustained=None, vibrato=False):
+    """A random :class:`Timbre`: a sustained (voice, strings, winds, organ) or a struck one (piano, harp).
+
+    Sustained: slow decay (0.05-0.6 /s), soft attack (20-100 ms); struck: fast decay
+    (1.2-3.5 /s), sharp attack (3-10 ms). Both: 4-12 harmonics, rolloff 0.6-1.7
+    (bright to dull), damping 0.05-0.9 /s per harmonic, release 50-250 ms. With
+    ``vibrato`` (sustained only) a vibrato of 15-45 cents at 4.5-6.5 Hz.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    sustained : bool, optional
+        Default: drawn (sustained with probability 0.6).
+    vibrato : bool
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {rng!r}")
+    if sustained is None:
+        sustained = bool(rng.random() < 0.6)
+    n_harmonics = int(rng.integers(4, 13))
+    rolloff = float(rng.uniform(0.6, 1.7))
+    damping = float(rng.uniform(0.05, 0.9))
+    release = float(rng.uniform(0.05, 0.25))
+    if sustained:
+        decay, attack = float(rng.uniform(0.05, 0.6)), float(rng.uniform(0.02, 0.1))
+    else:
+        decay, attack = float(rng.uniform(1.2, 3.5)), float(rng.uniform(0.003, 0.01))
+    depth, rate = (float(rng.uniform(15.0, 45.0)), float(rng.uniform(4.5, 6.5))) if vibrato and sustained \
+        else (0.0, 5.5)
+    return Timbre(n_harmonics=n_harmonics, rolloff=rolloff, decay=decay, damping=damping, attack=attack,
+                  release=release, vibrato_cents=depth, vibrato_rate=rate)
+
+
+def level_curve(n_samples, rng, sr=SR, depth_db=3.0, smoothness=3.0):
+    """A slow random gain (crescendo, diminuendo) as a linear factor per sample.
+
+    The level in dB is a random walk smoothed with a Gaussian of standard deviation
+    ``smoothness`` seconds, scaled to a standard deviation of ``depth_db`` dB and
+    centred on 0 dB; it is drawn on a 50 Hz grid and interpolated linearly.
+
+    Returns
+    -------
+    gain : ndarray, shape (n_samples,)
+        Positive factors, ``10 ** (level_db / 20)``.
+    """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 0:
+        raise ValueError(f"n_samples must be an integer >= 0, got {n_samples!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {rng!r}")
+    if not np.isfinite(depth_db) or depth_db < 0:
+        raise ValueError(f"depth_db must be a finite number >= 0, got {depth_db!r}")
+    smoothness = _check_positive(smoothness, "smoothness")
+    rate = 50.0
+    G = int(np.ceil(n_samples / sr * rate)) + 2
+    walk = np.cumsum(rng.standard_normal(G))
+    sigma = smoothness * rate
+    radius = int(np.ceil(3 * sigma))
+    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    smooth = np.convolve(np.pad(walk, radius, mode="edge"), kernel / kernel.sum(), mode="valid")
+    smooth -= smooth.mean()
+    std = smooth.std()
+    level = depth_db * smooth / std if std > 1e-12 else np.zeros(G)
+    return 10.0 ** (np.interp(np.arange(n_samples) / sr * rate, np.arange(G), level) / 20.0)
+
+
+def _fft_convolve(x, h):
+    """Full linear convolution of two real signals with NumPy's FFT, length len(x) + len(h) - 1."""
+    n = len(x) + len(h) - 1
+    size = 1 << max(0, int(np.ceil(np.log2(n))))
+    return np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(h, size), size)[:n]
+
+
+def room_impulse_response(rt60, rng, sr=SR, predelay=0.01):
+    """A simple room: Gaussian noise under an exponential decay that falls by 60 dB in ``rt60`` s.
+
+    h[n] = e[n] * 10 ** (-3 * t / rt60) for t = n / sr from ``predelay`` to
+    ``predelay + rt60`` (zero before), e white Gaussian noise, scaled to unit energy
+    (sum h^2 = 1), so that the reverberant signal keeps about the level of the dry one.
+
+    Returns
+    -------
+    h : ndarray, shape (round((predelay + rt60) * sr),)
+    """
+    rt60 = _check_positive(rt60, "rt60")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {rng!r}")
+    if not np.isfinite(predelay) or predelay < 0:
+        raise ValueError(f"predelay must be a finite number >= 0, got {predelay!r}")
+    start, n = int(round(predelay * sr)), max(1, int(round(rt60 * sr)))
+    t = np.arange(n) / sr
+    h = np.zeros(start + n)
+    h[start:] = rng.standard_normal(n) * 10.0 ** (-3.0 * t / rt60)
+    return h / np.sqrt(np.sum(h ** 2))
+
+
+def reverberate(audio, rt60, wet, rng, sr=SR, predelay=0.01):
+    """The audio in a simple room: ``(1 - wet) * audio + wet * (audio * h)``, cut to the input's length.
+
+    h is :func:`room_impulse_response` (``rt60``, ``predelay``), the convolution is
+    done with NumPy's FFT. Annotated times stay valid: nothing is shifted, the
+    reverberation only lets each sound ring on.
+
+    Parameters
+    ----------
+    audio : ndarray, shape (L,)
+    rt60 : float
+        Reverberation time in seconds (time for a 60 dB decay).
+    wet : float
+        Share of the reverberant signal in [0, 1].
+
+    Returns
+    -------
+    ndarray, shape (L,), float64
+    """
+    audio = np.asarray(audio, dtype=np.float64)
+    if audio.ndim != 1:
+        raise ValueError(f"audio must be a 1-D array (mono), got shape {audio.shape}")
+    if not np.isfinite(wet) or not 0 <= wet <= 1:
+        raise ValueError(f"wet must be a number in [0, 1], got {wet!r}")
+    h = room_impulse_response(rt60, rng, sr, predelay)
+    if audio.size == 0:
+        return audio.copy()
+    return (1.0 - wet) * audio + wet * _fft_convolve(audio, h)[:len(audio)]
+
+
+def add_noise(audio, snr_db, rng, color=0.0):
+    """Audio plus Gaussian noise at a signal-to-noise ratio of ``snr_db`` dB.
+
+    The noise has a power spectrum proportional to 1 / f ** ``color`` (0: white,
+    1: pink, 2: brown; no DC), shaped with NumPy's FFT, and is scaled so that
+    ``10 * log10(mean(audio ** 2) / mean(noise ** 2)) == snr_db`` exactly.
+
+    Returns
+    -------
+    ndarray, shape (L,), float64
+        A silent input comes back unchanged (no signal power to refer to).
+    """
+    audio = np.asarray(audio, dtype=np.float64)
+    if audio.ndim != 1:
+        raise ValueError(f"audio must be a 1-D array (mono), got shape {audio.shape}")
+    if not np.isfinite(snr_db):
+        raise ValueError(f"snr_db must be a finite number, got {snr_db!r}")
+    if not np.isfinite(color) or color < 0:
+        raise ValueError(f"color must be a finite number >= 0, got {color!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {rng!r}")
+    L = len(audio)
+    size = 1 << max(1, int(np.ceil(np.log2(max(L, 1)))))   # a power of two: fast FFTs, cut to L afterwards
+    white = rng.standard_normal(size)
+    power = np.mean(audio ** 2) if L else 0.0
+    if power == 0:
+        return audio.copy()
+    if color > 0:
+        spectrum = np.fft.rfft(white)
+        f = np.arange(len(spectrum), dtype=np.float64)
+        f[0] = np.inf                                    # no DC
+        noise = np.fft.irfft(spectrum * f ** (-color / 2), size)[:L]
+    else:
+        noise = white[:L]
+    noise *= np.sqrt(power / 10.0 ** (snr_db / 10.0) / np.mean(noise ** 2))
+    return audio + noise

@@ -391,7 +391,7 @@ def stretch_targets(Y, N):
 
 # ----------------------------------------------------------------------------- all at once
 
-def compute_targets(notes, N, sr, hop, polyphonic=False):
+def compute_targets(notes, N, sr, hop, polyphonic=False, drop_last_note=False):
     """All targets of one excerpt with N feature frames, as the training pipeline uses them.
 
     ``strong`` is :func:`strong_melody_targets` (``polyphonic=False``, MTD) or
@@ -410,6 +410,11 @@ def compute_targets(notes, N, sr, hop, polyphonic=False):
     N : int
     sr, hop : float
     polyphonic : bool
+    drop_last_note : bool
+        The authors' MTD preprocessing (``protocol="authors"``, see
+        :mod:`ddtw_edu.protocols` and the module docstring): the strong, weak
+        and stretched targets leave out the last note (its frames become a
+        rest); the CTC labels keep it.
 
     Returns
     -------
@@ -419,7 +424,8 @@ def compute_targets(notes, N, sr, hop, polyphonic=False):
     """
     notes = check_notes(notes) if polyphonic else monophonic_notes(notes)
     first, last = note_frame_ranges(notes, N, sr, hop)
-    strong = _frames_from_ranges(notes, first, last, N)
+    framed = len(notes) - 1 if drop_last_note and len(notes) else len(notes)
+    strong = _frames_from_ranges(notes[:framed], first[:framed], last[:framed], N)
     weak = weak_targets_from_frames(strong)
     targets = {"strong": strong, "weak": weak, "stretched": stretch_targets(weak, N)}
     if not polyphonic:

@@ -2,13 +2,13 @@
 
 Conventions
 -----------
-- ``log_probs`` has shape (N, D): ``log_probs[n, d] = log p(d | x_n)`` for
-  frame n and channel d (both 0-based), e.g. the log of a softmax output.
+- ``log_probs`` has shape (N, K): ``log_probs[n, k] = log p(k | x_n)`` for
+  frame n and channel k (both 0-based; K as in book/notation.md), e.g. the log of a softmax output.
   ``-inf`` (probability 0) is allowed, NaN is not.
 - ``blank`` is the channel index of the CTC blank (ddtw_edu's CTC models use
   0, so pitch class p is channel p + 1, as in the CTC labels of
   :mod:`ddtw_edu.data.targets`), or None for models without a blank (the
-  SDTW models, D = 12, channel = pitch class).
+  SDTW models, K = 12, channel = pitch class).
 - Decoders return raw channel indices: compare them with references in the
   same indexing.
 - The collapse map turns a frame-wise path into a label sequence: merge runs
@@ -27,7 +27,7 @@ def greedy_decode(log_probs, blank=None):
 
     Parameters
     ----------
-    log_probs : ndarray, shape (N, D)
+    log_probs : ndarray, shape (N, K)
         Frame-wise log-probabilities (probabilities give the same result).
     blank : int or None
         Blank channel, removed after merging repeats; None: only merge.
@@ -64,7 +64,7 @@ def beam_search_decode(log_probs, beam_width=10, blank=None):
 
     Parameters
     ----------
-    log_probs : ndarray, shape (N, D)
+    log_probs : ndarray, shape (N, K)
         Frame-wise log-probabilities.
     beam_width : int
         Number of prefixes kept after each frame, >= 1.
@@ -189,18 +189,18 @@ def _log_add(a, b):
 def _check_log_probs(log_probs, blank):
     log_probs = np.asarray(log_probs, dtype=np.float64)
     if log_probs.ndim != 2:
-        raise ValueError(f"log_probs must have shape (N, D), got {log_probs.shape}")
+        raise ValueError(f"log_probs must have shape (N, K), got {log_probs.shape}")
     if np.isnan(log_probs).any() or np.isposinf(log_probs).any():
         raise ValueError("log_probs must be finite or -inf (no NaN, no +inf)")
     check_blank(blank, log_probs.shape[1])
     return log_probs
 
 
-def check_blank(blank, D):
-    """Raise ValueError unless ``blank`` is None or a channel index in [0, D)."""
+def check_blank(blank, K):
+    """Raise ValueError unless ``blank`` is None or a channel index in [0, K)."""
     if blank is not None and (isinstance(blank, bool) or not isinstance(blank, (int, np.integer))
-                              or not 0 <= blank < D):
-        raise ValueError(f"blank must be None or a channel index in [0, {D}), got {blank!r}")
+                              or not 0 <= blank < K):
+        raise ValueError(f"blank must be None or a channel index in [0, {K}), got {blank!r}")
 
 
 def _as_labels(sequence, name):

@@ -2,12 +2,13 @@
 
 Conventions
 -----------
-- Predictions ``X`` have shape (N, D) and hold probabilities for N frames
-  (0-based). A model trained with a blank has D = K + 1 channels and
-  ``blank`` is the index of the blank channel; the other K channels are the
-  classes in order (ddtw_edu's CTC models: ``blank=0``, pitch class p is
-  channel p + 1). Without a blank (``blank=None``), D = K.
-- References ``strong`` have shape (N, K): the strongly aligned targets of
+- Predictions ``X`` have shape (N, K) and hold probabilities for N frames
+  (0-based), K channels (the feature dimension of book/notation.md). A model
+  trained with a blank has one class channel fewer than K: ``blank`` is the
+  index of the blank channel and the other K - 1 channels are the classes in
+  order (ddtw_edu's CTC models: ``blank=0``, pitch class p is channel p + 1).
+  Without a blank (``blank=None``), all K channels are classes.
+- References ``strong`` have one column per class, shape (N, K - 1) or (N, K): the strongly aligned targets of
   :mod:`ddtw_edu.data.targets` (one-hot melody for MTD, multi-hot for SWD);
   nonzero entries are active, an all-zero row is a rest.
 - Every metric takes one item (two arrays) or a data set (two lists of
@@ -41,9 +42,9 @@ def frame_accuracy(X, strong, blank=None, rests="skip"):
 
     Parameters
     ----------
-    X : ndarray, shape (N, D), or list of such arrays
-        Predicted probabilities, D = K or K + 1 (with ``blank``).
-    strong : ndarray, shape (N, K), or list of such arrays
+    X : ndarray, shape (N, K), or list of such arrays
+        Predicted probabilities, K channels (the classes, plus ``blank``).
+    strong : ndarray, shape (N, K) or (N, K - 1) with ``blank``, or list of such arrays
         One-hot reference per frame, all zeros for a rest.
     blank : int or None
         Index of the blank channel of ``X``, or None if there is none.
@@ -87,9 +88,9 @@ def precision_recall_f(X, strong, threshold=0.5, blank=None):
 
     Parameters
     ----------
-    X : ndarray, shape (N, D), or list of such arrays
-        Predicted probabilities, D = K or K + 1 (with ``blank``).
-    strong : ndarray, shape (N, K), or list of such arrays
+    X : ndarray, shape (N, K), or list of such arrays
+        Predicted probabilities, K channels (the classes, plus ``blank``).
+    strong : ndarray, shape (N, K) or (N, K - 1) with ``blank``, or list of such arrays
         Multi-hot reference per frame.
     threshold : float
         Binarization threshold for ``X``.
@@ -153,14 +154,14 @@ def _class_channels_and_reference(X, strong, blank):
     X = np.asarray(X, dtype=np.float64)
     strong = np.asarray(strong)
     if X.ndim != 2 or strong.ndim != 2:
-        raise ValueError(f"X must have shape (N, D) and strong shape (N, K), got {X.shape} and {strong.shape}")
+        raise ValueError(f"X must have shape (N, K) and strong one column per class, got {X.shape} and {strong.shape}")
     if X.shape[0] != strong.shape[0]:
         raise ValueError(f"X and strong must have the same number of frames N, got {X.shape[0]} and {strong.shape[0]}")
-    D = X.shape[1]
-    check_blank(blank, D)
+    K = X.shape[1]
+    check_blank(blank, K)
     if blank is not None:
         X = np.delete(X, blank, axis=1)
     if X.shape[1] != strong.shape[1]:
-        raise ValueError(f"X must have K = {strong.shape[1]} class channels, plus one if blank is given; "
-                         f"got D = {D} with blank={blank!r}")
+        raise ValueError(f"X must have {strong.shape[1]} class channels, plus one if blank is given; "
+                         f"got K = {K} with blank={blank!r}")
     return X, strong

@@ -6,25 +6,38 @@ Rerun Sec. VII-B on the generated default data (small size), three runs per conf
 
     python -m ddtw_edu.experiments mtd --runs 3 --out results/mtd
 
-On a real MTD folder, with the paper's network on a GPU, five runs::
+See first what it would run and how long it may take, without training::
 
-    python -m ddtw_edu.experiments mtd --data /path/to/MTD --model-size paper --runs 5 --out results/mtd-real
+    python -m ddtw_edu.experiments mtd --runs 3 --out results/mtd --dry-run
+
+On a real MTD folder, with the paper's network on a GPU, five runs, as the authors' code does::
+
+    python -m ddtw_edu.experiments mtd --data /path/to/MTD --model-size paper --runs 5 --protocol authors \\
+        --out results/mtd-real
 
 Turn a results folder into the paper's tables (markdown and CSV)::
 
     python -m ddtw_edu.experiments report results/mtd
+
+Mistakes in the arguments (a missing or malformed data folder, ``--epochs 0``,
+an ``--out`` folder of other settings, ...) are answered in one line with exit
+code 2, before any data is generated or feature computed and before ``--out``
+is created.
 """
 import argparse
 import sys
 
 from ..data.generate import SIZES
+from ..protocols import PROTOCOLS
 from ..training import TRAINING_CONFIGS
-from .report import write_report
-from .run import run_experiment
+from .report import check_results_folder, write_report
+from .run import describe_plan, plan_experiment, run_plan
+
+PROG = "python -m ddtw_edu.experiments"
 
 
 def _parser():
-    parser = argparse.ArgumentParser(prog="python -m ddtw_edu.experiments",
+    parser = argparse.ArgumentParser(prog=PROG,
                                      description="Rerun the MTD and SWD experiments of Sec. VII, or report results.")
     commands = parser.add_subparsers(dest="command", required=True)
     for task, what in (("mtd", "main-melody pitch classes (Sec. VII-B, Tables III-IV)"),
@@ -40,8 +53,13 @@ def _parser():
         run.add_argument("--model-size", choices=("paper", "small"),
                          help="network (default: paper on a GPU, small on the CPU)")
         run.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda if available")
-        run.add_argument("--gamma", type=float, default=1.0, help="softmin temperature")
+        run.add_argument("--gamma", type=float, default=1.0, help="softmin temperature (> 0)")
+        run.add_argument("--protocol", default="table1", choices=tuple(PROTOCOLS),
+                         help="table1: the paper as printed (default); authors: as the authors' code does "
+                              "(see ddtw_edu.protocols)")
         run.add_argument("--seed", type=int, default=0)
+        run.add_argument("--dry-run", action="store_true",
+                         help="print what would run and an estimate of the time, then stop (creates nothing)")
         run.add_argument("--quiet", action="store_true", help="no progress bars")
     report = commands.add_parser("report", help="write the tables of a results folder")
     report.add_argument("results", help="a folder written by the mtd or swd command")
@@ -49,14 +67,34 @@ def _parser():
     return parser
 
 
+def _error(exc):
+    """An ordinary mistake: one line on stderr, exit code 2 (as argparse answers a bad argument)."""
+    message = " ".join(str(exc).splitlines())
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv=None):
+    """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     if args.command == "report":
+        try:
+            check_results_folder(args.results)
+        except ValueError as exc:
+            return _error(exc)
         print(write_report(args.results, args.out))
         return 0
-    run_experiment(args.command, args.out, configs=args.configs, data=args.data, runs=args.runs,
-                   epochs=args.epochs, model_size=args.model_size, device=args.device, seed=args.seed,
-                   data_size=args.data_size, gamma=args.gamma, progress=not args.quiet)
+    try:
+        plan = plan_experiment(args.command, args.out, configs=args.configs, data=args.data, runs=args.runs,
+                               epochs=args.epochs, model_size=args.model_size, device=args.device, seed=args.seed,
+                               data_size=args.data_size, gamma=args.gamma, protocol=args.protocol)
+    except ValueError as exc:
+        return _error(exc)
+    print(describe_plan(plan), flush=True)
+    if args.dry_run:
+        print("dry run: nothing trained, nothing written")
+        return 0
+    run_plan(plan, progress=not args.quiet)
     print(write_report(args.out))
     return 0
 

@@ -1,7 +1,8 @@
 """Soft alignments of a trained network's predictions, as drawn in Fig. 10 (right column).
 
 For a Table I configuration, the soft alignment is E of dDTW (Eq. 19) on the
-configuration's own cost matrix and building blocks: the CTC configurations
+configuration's own cost matrix (the cost it trains with,
+:func:`ddtw_edu.training.objectives.config_cost`) and building blocks: the CTC configurations
 align X with the extended label sequence (blanks at the even 0-based
 positions), the SDTW configurations with the weak targets. The reference
 alignment of Fig. 10(f) comes from the strong annotation instead: frame n is
@@ -11,9 +12,9 @@ import numpy as np
 import torch
 
 from ..alignment import ddtw
-from ..configs import CTC_CONFIGS, SDTW_CONFIGS, ctc_config, extended_labels, sdtw_config
-from ..costs import EPS, bce_cost, ctc_cost, mctc_cost, nll_cost
+from ..configs import CONFIGS, CTC_CONFIGS, ctc_config, extended_labels, sdtw_config
 from ..data.targets import weak_targets_from_frames
+from ..training.objectives import config_cost
 
 
 def alignment_targets(config, example, multilabel):
@@ -32,7 +33,7 @@ def alignment_targets(config, example, multilabel):
     ndarray
         (2M + 1,) int for single-label CTC, else the weak targets (M, 12).
     """
-    if config in CTC_CONFIGS and not multilabel:
+    if config_cost(config, multilabel)[1] == "ctc":          # the labels, read as Y^e
         return extended_labels(np.asarray(example["ctc"]))
     return weak_targets_from_frames(example["strong"])
 
@@ -56,21 +57,17 @@ def compute_soft_alignment(config, X, example, multilabel, gamma=1.0, backend="n
     -------
     E : ndarray, shape (N, M') with M' = 2M + 1 (CTC) or M (SDTW)
     """
-    if config not in CTC_CONFIGS + SDTW_CONFIGS:
+    if config not in CONFIGS:
         raise ValueError(f"config must be a Table I configuration, got {config!r}")
+    cost, _ = config_cost(config, multilabel)                # the cost the configuration trains with
     X_t = torch.as_tensor(np.asarray(X, dtype=np.float64))
     targets = alignment_targets(config, example, multilabel)
+    C = cost(X_t, torch.as_tensor(targets)).numpy()
     N = len(X_t)
     if config in CTC_CONFIGS:
-        if multilabel:
-            C = mctc_cost(X_t, torch.as_tensor(targets)).numpy()
-        else:
-            C = ctc_cost(X_t, torch.as_tensor(targets), eps=EPS).numpy()           # Eq. (9) with Eq. (26)
-        labels = np.asarray(example["ctc"]) if not multilabel else targets
+        labels = targets if multilabel else np.asarray(example["ctc"])
         blocks = ctc_config(labels, N, config)
     else:
-        cost = bce_cost if multilabel else nll_cost
-        C = cost(X_t, torch.as_tensor(targets)).numpy()
         blocks = sdtw_config(N, len(targets), config)
     return ddtw(C, **blocks._asdict(), gamma=gamma, backend=backend).E
 

@@ -12,6 +12,7 @@ from ..costs import EPS
 from ..data.segments import pad_context
 from ..evaluation import (beam_search_decode, compute_matching_distances, frame_accuracy, greedy_decode,
                           mean_label_error_rate, precision_recall_f, retrieval_metrics, retrieval_ranks)
+from ..protocols import get_protocol
 
 BEAM_WIDTH = 10
 
@@ -51,7 +52,8 @@ def decode(X, blank, beam_width=BEAM_WIDTH):
     return greedy, beam
 
 
-def evaluate_mtd(model, test_items, queries, documents, blank, device="cpu", beam_width=BEAM_WIDTH):
+def evaluate_mtd(model, test_items, queries, documents, blank, device="cpu", beam_width=BEAM_WIDTH,
+                 protocol="table1"):
     """Frame accuracy, retrieval and label error rates on the MTD test themes.
 
     Parameters
@@ -63,6 +65,9 @@ def evaluate_mtd(model, test_items, queries, documents, blank, device="cpu", bea
         From :func:`.data.retrieval_database`; query q belongs to document q.
     blank : bool
         Whether the network's channel 0 is the blank.
+    protocol : {"table1", "authors"}
+        Frame accuracy over sounding frames, or over all frames with rests
+        scored as class 0 as in the authors' evaluation (:mod:`ddtw_edu.protocols`).
 
     Returns
     -------
@@ -73,7 +78,8 @@ def evaluate_mtd(model, test_items, queries, documents, blank, device="cpu", bea
     """
     predictions = [predict(model, item["features"], device) for item in test_items]
     metrics = {"accuracy": frame_accuracy(predictions, [item["strong"] for item in test_items],
-                                          blank=0 if blank else None)}
+                                          blank=0 if blank else None,
+                                          rests=get_protocol(protocol).frame_accuracy_rests)}
     database = [pitch_class_channels(predict(model, doc["features"], device), blank) for doc in documents]
     ranks = retrieval_ranks(compute_matching_distances(queries, database), np.arange(len(queries)))
     metrics.update(retrieval_metrics(ranks))
@@ -84,8 +90,10 @@ def evaluate_mtd(model, test_items, queries, documents, blank, device="cpu", bea
     return metrics, predictions
 
 
-def evaluate_swd(model, test_items, blank, device="cpu", threshold=0.5):
+def evaluate_swd(model, test_items, blank, device="cpu", threshold=0.5, protocol="table1"):
     """Frame-wise precision, recall and F-measure at ``threshold`` on the SWD test recordings.
+
+    The two protocols evaluate SWD alike (``protocol`` is checked and accepted for symmetry).
 
     Returns
     -------
@@ -94,6 +102,7 @@ def evaluate_swd(model, test_items, blank, device="cpu", threshold=0.5):
     predictions : list of ndarray
         X (N, 12 + Z) of each test recording.
     """
+    get_protocol(protocol)
     predictions = [predict(model, item["features"], device) for item in test_items]
     P, R, F = precision_recall_f(predictions, [item["strong"] for item in test_items], threshold,
                                  blank=0 if blank else None)

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 
 from ..configs import CONFIGS, CTC_CONFIGS
-from ..plotting import _axes
+from ..plotting import get_axes
 from .alignments import compute_soft_alignment, reference_alignment
 
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
@@ -46,7 +46,7 @@ def plot_predictions(X, blank, ax=None, title=None):
     list of AxesImage
         The pitch-class image, and the blank row's image when ``blank``.
     """
-    ax = _axes(ax)
+    ax = get_axes(ax)
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != 12 + int(blank):
         raise ValueError(f"X must have shape (N, {12 + int(blank)}), got {X.shape}")
@@ -78,7 +78,7 @@ def plot_soft_alignment(E, blank_rows=False, ax=None, title=None):
     -------
     list of AxesImage
     """
-    ax = _axes(ax)
+    ax = get_axes(ax)
     rows = np.asarray(E, dtype=float).T
     if rows.ndim != 2:
         raise ValueError(f"E must be a 2-D matrix, got shape {np.shape(E)}")
@@ -114,7 +114,7 @@ def plot_runs(table, ax=None, paper=None, paper_best_above=None, color="tab:blue
         ``"bars"``: the BarContainer, ``"whiskers"``: the ErrorbarContainer,
         ``"paper"`` and ``"paper_best"``: Line2D or None.
     """
-    ax = _axes(ax)
+    ax = get_axes(ax)
     configs = list(table)
     x = np.arange(len(configs))
     median = np.array([table[c]["f_median"] for c in configs])
@@ -159,7 +159,7 @@ def plot_versus_paper(table, column, paper, ax=None, best=None, ylabel=None):
         ``"ours"`` and ``"paper"``: BarContainer (``"paper"`` None without
         ``paper``), ``"best"``: Line2D or None.
     """
-    ax = _axes(ax)
+    ax = get_axes(ax)
     configs = list(table)
     x = np.arange(len(configs))
     width = 0.4 if paper is not None else 0.8

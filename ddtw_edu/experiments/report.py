@@ -12,6 +12,7 @@ sentences of :mod:`.findings`, which check each of the paper's findings on a
 rerun, so that the prose says what the numbers say.
 """
 import csv
+import json
 import math
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from ..evaluation import summarize_runs
 from ..tables import markdown_table
 from ..training import TRAINING_CONFIGS
 from .paper_results import FIG_11_TEXT, TABLE_III, TABLE_III_COLUMNS, TABLE_IV, TABLE_IV_COLUMNS
-from .run import load_results
+from .run import data_label, load_results
 
 SWD_COLUMNS = ("f_min", "f_median", "f_max", "precision_median", "recall_median")
 
@@ -98,6 +99,34 @@ def _write_csv(path, table):
             writer.writerow([config] + [row[c] for c in columns])
 
 
+def check_results_folder(results_dir):
+    """Check that ``results_dir`` is a results folder (:func:`.run.run_experiment`) before reporting it.
+
+    Raises
+    ------
+    ValueError
+        One line: the folder is missing, has no results.json, or an unreadable one.
+    """
+    folder = Path(results_dir)
+    if not folder.is_dir():
+        raise ValueError(f"results folder {folder} does not exist" if not folder.exists()
+                         else f"results must be a folder, {folder} is a file")
+    path = folder / "results.json"
+    if not path.is_file():
+        raise ValueError(f"results folder {folder} has no results.json (write one with the mtd or swd command)")
+    try:
+        saved = json.loads(path.read_text())
+        saved["settings"]["task"], saved["rows"][0]
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        raise ValueError(f"{path} is not a results file of the mtd or swd command ({exc!r})") from None
+
+
+def report_title(settings):
+    """The header line of a report: task, network, data (a label, no machine folders), protocol and device."""
+    return (f"{settings['task'].upper()} rerun: {settings['model_size']} network, data {data_label(settings['data'])}, "
+            f"protocol {settings.get('protocol', 'table1')}, device {settings['device']}")
+
+
 def write_report(results_dir, out=None):
     """Write the tables of an experiment folder as markdown and CSV; returns the markdown.
 
@@ -111,8 +140,7 @@ def write_report(results_dir, out=None):
     settings, rows = load_results(results_dir)
     out = Path(out or results_dir)
     out.mkdir(parents=True, exist_ok=True)
-    title = (f"{settings['task'].upper()} rerun: {settings['model_size']} network, data {settings['data']}, "
-             f"device {settings['device']}")
+    title = report_title(settings)
     if settings["task"] == "mtd":
         table = summarize_mtd(rows)
         text = "\n\n".join([f"# {title}", "## Table III (accuracy, retrieval)",
@@ -268,6 +296,6 @@ def cost_table(rows):
     return markdown_table(["config", "epoch [s]", "loss share"], body)
 
 
-__all__ = ["summarize_mtd", "summarize_swd", "format_table", "write_report", "FIG_11_QUOTED", "FIG_11_BEST_ABOVE",
-           "MTD_GROUPS", "LABELS", "markdown_table", "paper_mtd", "single_run", "compare_table", "mtd_comparison",
-           "swd_comparison", "cost_table"]
+__all__ = ["summarize_mtd", "summarize_swd", "format_table", "write_report", "check_results_folder", "report_title",
+           "FIG_11_QUOTED", "FIG_11_BEST_ABOVE", "MTD_GROUPS", "LABELS", "markdown_table", "paper_mtd", "single_run",
+           "compare_table", "mtd_comparison", "swd_comparison", "cost_table"]

@@ -10,19 +10,37 @@ The output folder holds
 
 Rows already in ``results.json`` are skipped, so an interrupted experiment
 continues where it stopped (an interrupted run resumes from its checkpoint).
+
+:func:`plan_experiment` checks everything that can be checked before any data
+is generated or feature computed (the arguments, a data folder with the
+checker of ``python -m ddtw_edu.data check``, the settings of a folder to
+resume) and creates nothing; :func:`run_plan` runs the plan, and
+:func:`run_experiment` does both. :func:`describe_plan` says what a plan
+runs and how long it may take, from the timings of the published results.
+Results name their data by a label (``generated mtd small (seed 0)``, or a
+folder's final name), never by a path of the machine that made them.
 """
 import csv
 import json
+import math
 import platform
+import re
 import time
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
 
 import numpy as np
 import torch
 
+from ..data import mtd as mtd_format
+from ..data import swd as swd_format
 from ..data.batching import SequenceDataset
+from ..data.check import detect_layout, summarize_mtd, summarize_swd
+from ..data.generate import _COMPLETE, SIZES, default_data_root
+from ..data.mtd import MTD_SPLIT_PAPER
 from ..data.sequences import TIME_AXES
 from ..models import build_model, count_parameters
+from ..protocols import get_protocol
 from ..training import TRAINING_CONFIGS, Objective, check_training_config, fit, uses_blank
 from .data import load_splits, resolve_data, retrieval_database, training_items
 from .evaluate import evaluate_mtd, evaluate_swd
@@ -30,7 +48,9 @@ from .tasks import get_task
 
 PUBLISHED = Path(__file__).parent / "published"
 N_EXAMPLES = 3
-RESUME_KEYS = ("task", "data", "model_size", "gamma", "seed", "epochs", "batch_size")   # must match to resume
+# settings that must match to resume a results folder; all are known before any data is generated
+RESUME_KEYS = ("task", "data", "model_size", "gamma", "seed", "epochs", "batch_size", "protocol")
+DATA_SEED = 0                     # seed of the generated default data (the experiment's seed is the training seed)
 SWD_EXAMPLE_FRAMES = 430          # about 10 s at 22050 / 512 Hz, like the paper's running example
 
 
@@ -101,7 +121,8 @@ def default_device():
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def _train_and_evaluate(task, parts, database, config, seed, run, model_size, gamma, device, out, progress):
+def _train_and_evaluate(task, parts, database, config, seed, run, model_size, gamma, device, out, progress,
+                        protocol="table1"):
     """One training run of one configuration, evaluated on the test part; returns its result row."""
     torch.manual_seed(seed)
     blank = uses_blank(config)
@@ -109,16 +130,17 @@ def _train_and_evaluate(task, parts, database, config, seed, run, model_size, ga
     train = _loader(task, training_items(task, parts["train"], model.context), model.context, True,
                     torch.Generator().manual_seed(seed))
     val = _loader(task, training_items(task, parts["val"], model.context), model.context, False, None)
-    objective = Objective(config, task.multilabel, gamma, backend="cuda" if device == "cuda" else "numba")
+    objective = Objective(config, task.multilabel, gamma, backend="cuda" if device == "cuda" else "numba",
+                          protocol=protocol)
     name = f"{config}-run{run}"
     checkpoint = out / "checkpoints" / f"{name}.pt"
     start = time.perf_counter()
     history = fit(model, objective, train, val, task.schedule, checkpoint, device, progress, desc=name)
     train_seconds = time.perf_counter() - start
     if task.name == "mtd":
-        metrics, predictions = evaluate_mtd(model, parts["test"], *database, blank, device)
+        metrics, predictions = evaluate_mtd(model, parts["test"], *database, blank, device, protocol=protocol)
     else:
-        metrics, predictions = evaluate_swd(model, parts["test"], blank, device)
+        metrics, predictions = evaluate_swd(model, parts["test"], blank, device, protocol=protocol)
     (out / "models").mkdir(exist_ok=True)
     torch.save(model.state_dict(), out / "models" / f"{name}.pt")
     _save_examples(out / "examples" / f"{name}.npz",
@@ -132,19 +154,277 @@ def _train_and_evaluate(task, parts, database, config, seed, run, model_size, ga
             **{k: float(v) for k, v in metrics.items()}}
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Checks and plan: everything that can be checked before any data is generated or feature computed
+
+_GENERATED_NAME = re.compile(r"^(mtd|swd)-(tiny|small|full)-seed(\d+)$")
+
+
+def generated_data_label(task, size, seed=DATA_SEED):
+    """How results name the generated data set: ``"generated mtd small (seed 0)"`` (no machine folders)."""
+    return f"generated {task} {size} (seed {seed})"
+
+
+def data_label(data):
+    """How results name a data folder: its final folder name only (``/data/MTD`` -> ``"MTD"``).
+
+    Also turns the full paths that older results stored into labels: a path to
+    a generated data set (``.../mtd-small-seed0``) gives its
+    :func:`generated_data_label`; a label is returned as it is.
+    """
+    text = str(data)
+    if "/" not in text and "\\" not in text:
+        return text
+    name = PurePath(text.replace("\\", "/")).name
+    match = _GENERATED_NAME.match(name)
+    return generated_data_label(match[1], match[2], int(match[3])) if match else name
+
+
+def _folder_label(folder):
+    """The label of a data folder the user gave: a generated one's :func:`generated_data_label`, else its name."""
+    folder = Path(folder).resolve()
+    try:
+        made = json.loads((folder / _COMPLETE).read_text())
+        return generated_data_label(made["dataset"], made["size"], made["seed"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return folder.name
+
+
+def _is_whole(value):
+    return not isinstance(value, bool) and isinstance(value, (int, float, np.integer)) and int(value) == value
+
+
+def check_data_folder(task, data, protocol="table1"):
+    """Check a data folder for an experiment before anything is computed from it.
+
+    Runs the checker of ``python -m ddtw_edu.data check`` (every format check,
+    the first problem named with its file and line), then what the experiment
+    needs besides: the right data set, audio for every item, and non-empty
+    train, validation and test parts.
+
+    Returns
+    -------
+    list of str
+        The checker's summary lines.
+
+    Raises
+    ------
+    ValueError
+        With one line saying what is wrong, starting with "data".
+    """
+    path = Path(data)
+    if str(data) == "":
+        raise ValueError("data must name a folder, got an empty string")
+    if not path.exists():
+        raise ValueError(f"data must be an existing {task.upper()} folder; {path} does not exist")
+    if not path.is_dir():
+        raise ValueError(f"data must be an existing {task.upper()} folder; {path} is a file")
+    if not any(p.is_file() for p in path.rglob("*")):
+        raise ValueError(f"data folder {path} is empty (it holds no files)")
+    try:
+        layout = detect_layout(path)
+        if layout != task:
+            raise ValueError(f"{path} is an {layout.upper()} folder, but the task is {task}")
+        lines = summarize_mtd(path) if layout == "mtd" else summarize_swd(path)
+        if layout == "mtd":
+            items = mtd_format.load_mtd(path)
+            folds = mtd_format.read_mtd_splits(root=path, header=get_protocol(protocol).split_header)
+            parts = mtd_format.split_themes(items, folds, MTD_SPLIT_PAPER)
+        else:
+            items = swd_format.load_swd(path)
+            parts = swd_format.split_items(items)
+        silent = [getattr(item, "stem", None) or str(item) for item in items if item.audio_path is None]
+        if silent:
+            raise ValueError(f"{len(silent)} of the {len(items)} items of {path} have no audio file "
+                             f"(first: {silent[0]}); the experiment computes features from the audio")
+        empty = [part for part, members in parts.items() if not members]
+        if empty:
+            raise ValueError(f"the {' and '.join(empty)} part(s) of {path} are empty (paper split)")
+    except (ValueError, OSError) as exc:
+        raise ValueError(f"data: {exc}") from None
+    return lines
+
+
+def _saved_value(key, saved):
+    """A setting of an existing results folder, read as this version writes it (older folders)."""
+    if key == "protocol":
+        return saved.get("protocol", "table1")
+    if key == "data" and saved.get("data") is not None:
+        return data_label(saved["data"])
+    return saved.get(key)
+
+
+@dataclass(frozen=True)
+class ExperimentPlan:
+    """What :func:`plan_experiment` checked and :func:`run_plan` runs.
+
+    Attributes
+    ----------
+    task : Task
+    out : Path
+    configs : tuple of str
+    runs : int
+    settings : dict
+        The settings known before any data is loaded (:data:`RESUME_KEYS` among
+        them); :func:`run_plan` adds the item counts and the machine.
+    data : Path or None
+        A data folder given by the user; None for the generated data set.
+    data_summary : list of str
+        The data checker's summary of ``data`` (empty for the generated data).
+    done : frozenset of (str, int)
+        (config, run) pairs already in ``out``'s results (resumed, not rerun).
+    """
+    task: object
+    out: Path
+    configs: tuple
+    runs: int
+    settings: dict
+    data: Path = None
+    data_summary: list = field(default_factory=list)
+    done: frozenset = frozenset()
+
+    @property
+    def pending(self):
+        """The (config, run) pairs still to train, in order."""
+        return [(config, run) for config in self.configs for run in range(self.runs)
+                if (config, run) not in self.done]
+
+    @property
+    def generated_folder(self):
+        """Where the generated data set lies (or will lie); None when the user gave a folder."""
+        if self.data is not None:
+            return None
+        s = self.settings
+        return default_data_root() / f"{s['task']}-{s['data_size']}-seed{DATA_SEED}"
+
+
+def plan_experiment(task, out, configs=None, data=None, runs=1, epochs=None, model_size=None, device=None,
+                    seed=0, data_size="small", gamma=1.0, protocol="table1"):
+    """Check the arguments of :func:`run_experiment` without generating data or computing features.
+
+    Checks every argument, a data folder (:func:`check_data_folder`) and,
+    when ``out`` holds results already, that they were made with the same
+    settings (:data:`RESUME_KEYS`). Creates nothing.
+
+    Returns
+    -------
+    ExperimentPlan
+
+    Raises
+    ------
+    ValueError
+        One line naming the argument and what is wrong with it.
+    """
+    if epochs is not None and (not _is_whole(epochs) or epochs < 1):
+        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    task = get_task(task, None if epochs is None else int(epochs))
+    configs = tuple(TRAINING_CONFIGS if configs is None else configs)
+    if not configs:
+        raise ValueError("configs must name at least one configuration")
+    for config in configs:
+        check_training_config(config)
+    if not _is_whole(runs) or runs < 1:
+        raise ValueError(f"runs must be an integer >= 1, got {runs!r}")
+    if not _is_whole(seed):
+        raise ValueError(f"seed must be an integer, got {seed!r}")
+    try:
+        gamma_ok = math.isfinite(gamma) and gamma > 0
+    except TypeError:
+        gamma_ok = False
+    if not gamma_ok:
+        raise ValueError(f"gamma must be a number > 0 (the softmin temperature), got {gamma!r}")
+    protocol = get_protocol(protocol).name
+    device = device or default_device()
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for, but torch sees no GPU here; use device 'cpu'")
+    model_size = model_size or ("paper" if device == "cuda" else "small")
+    if model_size not in ("paper", "small"):
+        raise ValueError(f"model_size must be 'paper' or 'small', got {model_size!r}")
+    if data is None:
+        if data_size not in SIZES:
+            raise ValueError(f"data_size must be one of {SIZES}, got {data_size!r}")
+        summary, label = [], generated_data_label(task.name, data_size)
+    else:
+        summary, label = check_data_folder(task.name, data, protocol), _folder_label(data)
+        data = Path(data)
+    settings = {"task": task.name, "data": label, "data_size": None if data is not None else data_size,
+                "model_size": model_size, "device": device, "gamma": float(gamma), "seed": int(seed),
+                "epochs": task.schedule.epochs, "batch_size": task.batch_size, "protocol": protocol}
+    out = Path(out)
+    done = frozenset()
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out {out} is a file, not a folder")
+    if (out / "results.json").exists():
+        try:
+            saved, rows = load_results(out)
+        except (ValueError, KeyError, OSError) as exc:
+            raise ValueError(f"out folder {out} has an unreadable results.json ({exc}); use another folder") from None
+        changed = [f"{key} was {_saved_value(key, saved)!r}, now {settings[key]!r}" for key in RESUME_KEYS
+                   if _saved_value(key, saved) != settings[key]]
+        if changed:
+            raise ValueError(f"out folder {out} holds results made with other settings ({'; '.join(changed)}); "
+                             "use another out folder, or the same settings to resume")
+        done = frozenset((row["config"], row["run"]) for row in rows)
+    return ExperimentPlan(task=task, out=out, configs=configs, runs=int(runs), settings=settings, data=data,
+                          data_summary=summary, done=done)
+
+
+def _machine():
+    """The CPU's model name where the system tells it (Linux), else what :mod:`platform` says."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def run_plan(plan, cache_dir=None, progress=True):
+    """Run an :class:`ExperimentPlan` (see :func:`run_experiment`); returns all result rows of its folder.
+
+    Generates the default data set if needed, computes the features, creates
+    ``plan.out`` and trains the pending (config, run) pairs.
+    """
+    s = plan.settings
+    task, out = plan.task, plan.out
+    rows = load_results(out)[1] if plan.done else []
+    if not plan.pending:
+        return rows
+    root = resolve_data(task.name, plan.data, s["data_size"] or "small", seed=DATA_SEED, progress=progress)
+    parts = load_splits(task, root, cache_dir, progress, protocol=s["protocol"])
+    out.mkdir(parents=True, exist_ok=True)
+    settings = {**s, "items": {part: len(items) for part, items in parts.items()}, "torch": torch.__version__,
+                "machine": _machine()}
+    if s["device"] == "cuda":
+        settings["gpu"] = torch.cuda.get_device_name()
+    database = retrieval_database(root, parts["test"], cache_dir) if task.name == "mtd" else None
+    for config, run in plan.pending:
+        rows.append(_train_and_evaluate(task, parts, database, config, s["seed"] + run, run, s["model_size"],
+                                        s["gamma"], s["device"], out, progress, protocol=s["protocol"]))
+        _write_results(out, settings, rows)
+    return rows
+
+
 def run_experiment(task, out, configs=None, data=None, runs=1, epochs=None, model_size=None, device=None,
-                   seed=0, data_size="small", gamma=1.0, cache_dir=None, progress=True):
+                   seed=0, data_size="small", gamma=1.0, cache_dir=None, progress=True, protocol="table1"):
     """Train and evaluate configurations of Table I and the baselines on MTD or SWD (Sec. VII-B, VII-C).
+
+    The arguments are checked first (:func:`plan_experiment`), before any data
+    is generated or feature computed; ``out`` is created only then.
 
     Parameters
     ----------
     task : {"mtd", "swd"}
     out : str or Path
-        Output folder (created; an existing one is resumed).
+        Output folder (created; an existing one is resumed if its settings match).
     configs : list of str, optional
         Default all of :data:`ddtw_edu.training.TRAINING_CONFIGS` (Table I, "EM", "strong").
     data : str or Path, optional
         A real MTD/SWD folder; default the generated data set of ``data_size``.
+        Results name it by its final folder name only.
     runs : int
         Training runs per configuration (seeds ``seed``, ``seed + 1``, ...).
     epochs : int, optional
@@ -154,50 +434,130 @@ def run_experiment(task, out, configs=None, data=None, runs=1, epochs=None, mode
     device : {"cpu", "cuda"}, optional
         Default "cuda" if available. The dDTW losses then use the CUDA backend.
     gamma : float
-        Softmin temperature of the dDTW losses.
+        Softmin temperature of the dDTW losses (> 0).
     cache_dir : str or Path, optional
         HCQT feature cache.
+    protocol : {"table1", "authors"}
+        Table I as printed, or the authors' code (:mod:`ddtw_edu.protocols`):
+        the losses, the MTD split files and targets, and frame accuracy.
 
     Returns
     -------
     list of dict
         All result rows of the folder (earlier ones included).
+
+    Raises
+    ------
+    ValueError
+        For a bad argument, a malformed data folder or an ``out`` folder of other settings.
     """
-    task = get_task(task, epochs)
-    configs = list(TRAINING_CONFIGS if configs is None else configs)
-    for config in configs:
-        check_training_config(config)
-    if int(runs) != runs or runs < 1:
-        raise ValueError(f"runs must be an integer >= 1, got {runs!r}")
-    device = device or default_device()
-    if device not in ("cpu", "cuda"):
-        raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
-    model_size = model_size or ("paper" if device == "cuda" else "small")
-    root = resolve_data(task.name, data, data_size, progress=progress)
-    parts = load_splits(task, root, cache_dir, progress)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    settings = {"task": task.name, "data": str(root), "data_size": None if data else data_size,
-                "model_size": model_size, "device": device, "gamma": gamma, "seed": seed,
-                "epochs": task.schedule.epochs, "batch_size": task.batch_size,
-                "items": {part: len(items) for part, items in parts.items()},
-                "torch": torch.__version__, "machine": platform.processor() or platform.machine()}
-    rows = []
-    if (out / "results.json").exists():
-        saved, rows = load_results(out)
-        changed = [key for key in RESUME_KEYS if saved.get(key) != settings[key]]
-        if changed:
-            raise ValueError(f"out ({out}) holds results of other settings ({', '.join(changed)} differ); "
-                             "use another folder")
-    done = {(row["config"], row["run"]) for row in rows}
-    database = retrieval_database(root, parts["test"], cache_dir) if task.name == "mtd" else None
-    for config in configs:
-        for run in range(runs):
-            if (config, run) not in done:
-                rows.append(_train_and_evaluate(task, parts, database, config, seed + run, run, model_size, gamma,
-                                                device, out, progress))
-                _write_results(out, settings, rows)
-    return rows
+    plan = plan_experiment(task, out, configs=configs, data=data, runs=runs, epochs=epochs, model_size=model_size,
+                           device=device, seed=seed, data_size=data_size, gamma=gamma, protocol=protocol)
+    return run_plan(plan, cache_dir=cache_dir, progress=progress)
 
 
-__all__ = ["run_experiment", "load_results", "load_examples", "published_results", "default_device", "N_EXAMPLES"]
+# ---------------------------------------------------------------------------------------------------------
+# What a plan will do, and how long it may take (from the published results' timings)
+
+def _duration(seconds):
+    """``"2 h 05 min"``, ``"12 min"``, ``"40 s"``."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = int(round(seconds / 60))
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def estimate_seconds(plan):
+    """Time estimate of the pending runs of ``plan`` from the package's published results of its task.
+
+    Returns
+    -------
+    dict or None
+        None when the package has no published results of the task. Else
+        ``upper`` (seconds: epoch limit x median published epoch seconds, per
+        pending run), ``typical`` (the same with the published mean number of
+        epochs actually run, at most the limit), ``per_config`` ({config:
+        (epoch seconds, mean epochs)}), ``missing`` (configs without
+        published timings, not counted) and ``published`` (its settings).
+    """
+    folder = published_results(plan.task.name)
+    if folder is None:
+        return None
+    published, rows = load_results(folder)
+    per_config = {}
+    for config in plan.configs:
+        mine = [row for row in rows if row["config"] == config]
+        if mine:
+            per_config[config] = (float(np.median([r["epoch_seconds"] for r in mine])),
+                                  float(np.mean([r["epochs"] for r in mine])))
+    limit = plan.settings["epochs"]
+    upper = typical = 0.0
+    for config, _ in plan.pending:
+        if config in per_config:
+            epoch_seconds, mean_epochs = per_config[config]
+            upper += limit * epoch_seconds
+            typical += min(limit, mean_epochs) * epoch_seconds
+    return {"upper": upper, "typical": typical, "per_config": per_config, "published": published,
+            "missing": [config for config in plan.configs if config not in per_config]}
+
+
+def describe_plan(plan):
+    """What ``plan`` will run and an estimate of the time it takes, as lines of text (the CLI prints them)."""
+    s = plan.settings
+    pending = plan.pending
+    total = len(plan.configs) * plan.runs
+    lines = [f"{s['task']}: {len(plan.configs)} configurations x {plan.runs} run{'s' * (plan.runs > 1)} = "
+             f"{total} training runs ({' '.join(plan.configs)})",
+             f"  epoch limit {s['epochs']} (early stopping may end a run sooner), device {s['device']}, "
+             f"{s['model_size']} network, gamma {s['gamma']:g}, protocol {s['protocol']}, seed {s['seed']}"]
+    if plan.data is None:
+        folder = plan.generated_folder
+        state = "ready" if (folder / _COMPLETE).exists() else "generated first (takes a while)"
+        lines.append(f"  data: {s['data']} ({state}: {folder})")
+    else:
+        summary = "; ".join(" ".join(line.split()) for line in plan.data_summary[1:3])
+        lines.append(f"  data: {s['data']} ({plan.data}" + (f"; {summary})" if summary else ")"))
+    lines.append(f"  out: {plan.out}" + (f" (resumed: {total - len(pending)} of {total} runs done)"
+                                         if plan.done else " (new)"))
+    if not pending:
+        lines.append("  nothing to train: every run is in the results already")
+        return "\n".join(lines)
+    estimate = estimate_seconds(plan)
+    if estimate is None:
+        lines.append("  time: no published results to estimate from")
+        return "\n".join(lines)
+    p = estimate["published"]
+    machine = f"{p['device'].upper()} {p.get('machine', '')}".strip()
+    lines.append(f"  time estimate, from the published results ({machine}, {p['model_size']} network, "
+                 f"{p['data_size']} generated data, at most {p['epochs']} epochs):")
+    runs_of = {config: sum(c == config for c, _ in pending) for config in plan.configs}
+    for config, (epoch_seconds, mean_epochs) in estimate["per_config"].items():
+        if runs_of[config]:
+            n = runs_of[config]
+            lines.append(f"    {config:<9} {epoch_seconds:6.1f} s/epoch x {s['epochs']} epochs x {n} run{'s' * (n > 1)}"
+                         f" = at most {_duration(epoch_seconds * s['epochs'] * n)}"
+                         f" (published runs: {mean_epochs:.1f} epochs)")
+    mean_epochs = np.mean([v[1] for v in estimate["per_config"].values()])
+    lines.append(f"    total: at most about {_duration(estimate['upper'])} for the {len(pending)} pending runs; "
+                 f"about {_duration(estimate['typical'])} if they end after as many epochs as the published "
+                 f"runs did (mean {mean_epochs:.1f}" + (f": they all reached their limit of {p['epochs']})"
+                                                         if mean_epochs >= p["epochs"] else ")"))
+    lines.append(f"    (measured on the {machine} that made the published results, on the {p['data_size']} "
+                 f"generated data; early stopping usually ends a run before its limit)")
+    published_data = data_label(p.get("data", ""))
+    differ = ([f"data {s['data']} (published: {published_data})"] if s["data"] != published_data else [])
+    differ += [f"{name} {s[key]} (published: {p.get(key)})" for key, name in (("model_size", "network"),
+                                                                               ("device", "device"))
+               if s[key] != p.get(key)]
+    if differ:
+        lines.append("    this run differs: " + ", ".join(differ) + "; expect other times (a GPU is faster, "
+                     "the paper network and larger data are slower)")
+    if estimate["missing"]:
+        lines.append("    no published timing for " + ", ".join(estimate["missing"]) + " (not counted)")
+    return "\n".join(lines)
+
+
+__all__ = ["run_experiment", "plan_experiment", "run_plan", "ExperimentPlan", "describe_plan", "estimate_seconds",
+           "check_data_folder", "data_label", "generated_data_label", "load_results", "load_examples",
+           "published_results", "default_device", "N_EXAMPLES"]

@@ -119,8 +119,8 @@ class MelodyCNN(nn.Module):
 
     Attributes
     ----------
-    D : int
-        Output dimension 12 + Z.
+    K : int
+        Output dimension 12 + Z (K as in book/notation.md; D is the accumulated cost there).
     context : int
         Extra input frames per output frame: 0, N frames in give N frames out.
     """
@@ -133,7 +133,7 @@ class MelodyCNN(nn.Module):
         super().__init__()
         check_choice(blank, "blank", (False, True))
         check_choice(size, "size", tuple(self.SIZES))
-        self.blank, self.size, self.D = blank, size, N_PITCH_CLASSES + int(blank)
+        self.blank, self.size, self.K = blank, size, N_PITCH_CLASSES + int(blank)
         channels = (N_CHANNELS, *self.SIZES[size], 1)
         self.convs = nn.ModuleList(SameConv2d(c_in, c_out, kernel)
                                    for c_in, c_out, kernel in zip(channels[:-1], channels[1:], self.KERNELS))

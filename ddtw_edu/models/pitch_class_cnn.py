@@ -63,8 +63,8 @@ class PitchClassCNN(nn.Module):
 
     Attributes
     ----------
-    D : int
-        Output dimension 12 + Z.
+    K : int
+        Output dimension 12 + Z (K as in book/notation.md; D is the accumulated cost there).
     context : int
         Extra input frames: N + 74 frames in give N frames out.
     """
@@ -77,7 +77,7 @@ class PitchClassCNN(nn.Module):
         super().__init__()
         check_choice(blank, "blank", (False, True))
         check_choice(size, "size", tuple(self.SIZES))
-        self.blank, self.size, self.D = blank, size, N_PITCH_CLASSES + int(blank)
+        self.blank, self.size, self.K = blank, size, N_PITCH_CLASSES + int(blank)
         k = self.SIZES[size]["kernel"]
         c1, c2, c3 = self.SIZES[size]["channels"]
         self.norm = nn.LayerNorm((N_CHANNELS, N_BINS))
