@@ -93,7 +93,7 @@ def extended_labels(labels, blank=0):
 
 
 def ctc_weights(repeats, config="CTC-A", protocol="table1"):
-    """Column-wise step weights of a CTC configuration of Table I (or of the authors' code).
+    """Column-wise step weights of a CTC configuration of Table I.
 
     Parameters
     ----------
@@ -134,11 +134,11 @@ def ctc_weights(repeats, config="CTC-A", protocol="table1"):
     # (1, 2) skips the blank between different labels
     skip = np.concatenate([[False], ~repeats])
     W[1::2, 2] = np.where(skip, 1.0, np.inf)
-    between = 2 * np.flatnonzero(repeats) + 2           # blanks between equal labels
+    between = 2 * np.flatnonzero(repeats) + 2  # blanks between equal labels
     if config.startswith("CTC-C"):  # the one blank transit CTC-C keeps
         W[between, 1] = 1.0
         W[between + 1, 1] = 1.0
-    if authors:                     # every step into a target and into such a blank: the global weights
+    if authors:  # global weights into every target and every such blank
         W[between, 1] = 1.0
         W[1::2, 1] = 1.0
     return W

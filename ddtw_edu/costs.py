@@ -87,11 +87,11 @@ def nll_cost(X, Y, eps=EPS, rest_cost="constant"):
     eps : float
     rest_cost : {"constant", "zero"}
         A rest has <x_n, y_m> = 0. ``"constant"`` (the library's choice):
-        clipping at ``eps`` gives it the cost -log(eps) with no gradient, so
-        alignments spend as few frames on rests as the steps allow. ``"zero"``
-        (the authors' code, :mod:`ddtw_edu.protocols`): the cost is
-        -sum_k y_k log x_k, equal for one-hot targets and 0 for a rest, which
-        then absorbs frames for free.
+        clipping at ``eps`` gives it the cost -log(eps) with no gradient,
+        so alignments spend as few frames on rests as the steps allow.
+        ``"zero"`` (the authors' code, :mod:`ddtw_edu.protocols`): the cost
+        is -sum_k y_k log x_k, equal for one-hot targets and 0 for a rest,
+        which then absorbs frames for free.
 
     Returns
     -------
@@ -100,5 +100,6 @@ def nll_cost(X, Y, eps=EPS, rest_cost="constant"):
     if rest_cost == "zero":
         return -(torch.log(X.clamp_min(eps)) @ Y.transpose(-1, -2))
     if rest_cost != "constant":
-        raise ValueError(f"rest_cost must be 'constant' or 'zero', got {rest_cost!r}")
+        raise ValueError("rest_cost must be 'constant' or 'zero', "
+                         f"got {rest_cost!r}")
     return -torch.log((X @ Y.transpose(-1, -2)).clamp_min(eps))

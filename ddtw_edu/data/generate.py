@@ -57,7 +57,7 @@ from .features import SR
 from .mtd import FOLDERS, META_KEYS, OVERVIEW_COLUMNS, SPLIT_FOLDER, MTDTheme, write_mtd_overview, \
     write_mtd_split_file, write_mtd_theme
 from .scores import chorale_melody_id, chorale_phrases, chorale_title, chorale_voices, group_chorales_by_melody, \
-    list_chorales, lindenbaum_parts
+    groups_of_shared_names, list_chorales, lindenbaum_parts
 from .swd import AUDIO_FOLDER, NOTE_FOLDER, SWD_PERFORMANCES
 from .synthesis import Timbre, add_noise, apply_tempo, level_curve, random_timbre, reverberate, synthesize, \
     tempo_curve
@@ -363,26 +363,9 @@ def _tune(path, voices=None, phrases=None):
 
 def _tune_groups(paths, tunes):
     """:func:`.scores.group_chorales_by_melody` of ``paths`` from their :func:`_tune` (no parsing)."""
-    from .scores import _natural_key
-
     tune_of = dict(zip(paths, tunes))
-    ordered = sorted(dict.fromkeys(paths), key=lambda p: _natural_key(Path(p).name))
-    parent = {p: p for p in ordered}
-    place = {p: i for i, p in enumerate(ordered)}
-
-    def find(p):
-        while parent[p] != p:
-            parent[p] = parent[parent[p]]
-            p = parent[p]
-        return p
-
-    links = {}
-    for p in ordered:
-        for name in tune_of[p][1]:
-            a, b = find(p), find(links.setdefault(name, p))
-            if a != b:   # the member earlier in BWV order stays the root: its key labels the group
-                parent[max(a, b, key=place.get)] = min(a, b, key=place.get)
-    return {p: tune_of[find(p)][0] for p in ordered}
+    return groups_of_shared_names({p: tune[1] for p, tune in tune_of.items()},
+                                  {p: tune[0] for p, tune in tune_of.items()})
 
 
 def mtd_distractor(path, rng):

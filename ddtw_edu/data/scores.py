@@ -325,7 +325,34 @@ def group_chorales_by_melody(paths, min_steps=4):
     """
     if isinstance(min_steps, bool) or not isinstance(min_steps, (int, np.integer)) or min_steps < 0:
         raise ValueError(f"min_steps must be an integer >= 0, got {min_steps!r}")
-    paths = sorted(dict.fromkeys(str(p) for p in paths), key=lambda p: _natural_key(Path(p).name))
+    paths = list(dict.fromkeys(str(p) for p in paths))
+    keys = {p: chorale_melody_id(p) for p in paths}
+    names = {}
+    for p in paths:
+        title = chorale_title(p)
+        names[p] = ["t:" + _normalize_title(title)] if title else []
+        if len(re.findall(r"[+-]", keys[p])) >= min_steps:
+            names[p].append(keys[p])
+    return groups_of_shared_names(names, keys)
+
+
+def groups_of_shared_names(names, keys):
+    """Connected components of chorales that share a name, labelled by the key of their first member.
+
+    Parameters
+    ----------
+    names : dict of str -> iterable of str
+        Corpus path -> its names (a normalized title, a melody key); two chorales with a
+        name in common are in one group, and groups are joined transitively.
+    keys : dict of str -> str
+        Corpus path -> the label it gives its group if it comes first in natural BWV order.
+
+    Returns
+    -------
+    groups : dict of str -> str
+        Path -> group label, independent of the order of ``names``.
+    """
+    paths = sorted(names, key=lambda p: _natural_key(Path(p).name))
     parent = {p: p for p in paths}
     order = {p: i for i, p in enumerate(paths)}
 
@@ -335,16 +362,10 @@ def group_chorales_by_melody(paths, min_steps=4):
             p = parent[p]
         return p
 
-    keys = {p: chorale_melody_id(p) for p in paths}
     links = {}
     for p in paths:
-        title = chorale_title(p)
-        names = ["t:" + _normalize_title(title)] if title else []
-        if len(re.findall(r"[+-]", keys[p])) >= min_steps:
-            names.append(keys[p])
-        for name in names:
-            first = links.setdefault(name, p)
-            root_a, root_b = find(p), find(first)
+        for name in names[p]:
+            root_a, root_b = find(p), find(links.setdefault(name, p))
             if root_a != root_b:   # the member earlier in BWV order stays the root
                 parent[max(root_a, root_b, key=order.get)] = min(root_a, root_b, key=order.get)
     return {p: keys[find(p)] for p in paths}

@@ -170,7 +170,9 @@ def describe_rerun(settings, rows, table):
                  "epoch, so they were still improving; ")
     if settings["task"] == "mtd":
         top = {k: sum(round(row[k], 3) == 1 for row in table.values()) for k in ("top1", "top10", "top50")}
-        text += (f"{_count(items, 'test theme')}, so a retrieval database of {_count(items, 'full recording')}, "
+        documents = settings.get("documents", items)    # results before generator v2: one per test theme
+        joint = ", so" if documents == items else " and"
+        text += (f"{_count(items, 'test theme')}{joint} a retrieval database of {_count(documents, 'full recording')}, "
                  f"in which top-10 and top-50 are 1 for {top['top10']} and {top['top50']} of the {n} "
                  "configurations")
         if top["top1"] == n:

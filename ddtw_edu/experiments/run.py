@@ -36,7 +36,7 @@ from ..data import mtd as mtd_format
 from ..data import swd as swd_format
 from ..data.batching import SequenceDataset
 from ..data.check import detect_layout, summarize_mtd, summarize_swd
-from ..data.generate import _COMPLETE, SIZES, default_data_root
+from ..data.generate import _COMPLETE, SIZES, dataset_folder
 from ..data.mtd import MTD_SPLIT_PAPER
 from ..data.sequences import TIME_AXES
 from ..models import build_model, count_parameters
@@ -157,7 +157,7 @@ def _train_and_evaluate(task, parts, database, config, seed, run, model_size, ga
 # ---------------------------------------------------------------------------------------------------------
 # Checks and plan: everything that can be checked before any data is generated or feature computed
 
-_GENERATED_NAME = re.compile(r"^(mtd|swd)-(tiny|small|full)-seed(\d+)$")
+_GENERATED_NAME = re.compile(r"^(mtd|swd)-(tiny|small|full)-seed(\d+)(?:-v\d+)?$")
 
 
 def generated_data_label(task, size, seed=DATA_SEED):
@@ -295,7 +295,7 @@ class ExperimentPlan:
         if self.data is not None:
             return None
         s = self.settings
-        return default_data_root() / f"{s['task']}-{s['data_size']}-seed{DATA_SEED}"
+        return dataset_folder(s["task"], s["data_size"], DATA_SEED)
 
 
 def plan_experiment(task, out, configs=None, data=None, runs=1, epochs=None, model_size=None, device=None,
@@ -401,6 +401,8 @@ def run_plan(plan, cache_dir=None, progress=True):
     if s["device"] == "cuda":
         settings["gpu"] = torch.cuda.get_device_name()
     database = retrieval_database(root, parts["test"], cache_dir) if task.name == "mtd" else None
+    if database is not None:
+        settings["documents"] = len(database[1])            # the test themes' recordings and the distractors
     for config, run in plan.pending:
         rows.append(_train_and_evaluate(task, parts, database, config, s["seed"] + run, run, s["model_size"],
                                         s["gamma"], s["device"], out, progress, protocol=s["protocol"]))
