@@ -90,10 +90,10 @@ def evaluate_mtd(model, test_items, queries, documents, blank, device="cpu", bea
     return metrics, predictions
 
 
-def evaluate_swd(model, test_items, blank, device="cpu", threshold=0.5, protocol="table1"):
+def evaluate_swd(model, test_items, blank, device="cpu", threshold=0.5):
     """Frame-wise precision, recall and F-measure at ``threshold`` on the SWD test recordings.
 
-    The two protocols evaluate SWD alike (``protocol`` is checked and accepted for symmetry).
+    The two protocols (:mod:`ddtw_edu.protocols`) evaluate SWD alike.
 
     Returns
     -------
@@ -102,7 +102,6 @@ def evaluate_swd(model, test_items, blank, device="cpu", threshold=0.5, protocol
     predictions : list of ndarray
         X (N, 12 + Z) of each test recording.
     """
-    get_protocol(protocol)
     predictions = [predict(model, item["features"], device) for item in test_items]
     P, R, F = precision_recall_f(predictions, [item["strong"] for item in test_items], threshold,
                                  blank=0 if blank else None)

@@ -140,7 +140,7 @@ def _train_and_evaluate(task, parts, database, config, seed, run, model_size, ga
     if task.name == "mtd":
         metrics, predictions = evaluate_mtd(model, parts["test"], *database, blank, device, protocol=protocol)
     else:
-        metrics, predictions = evaluate_swd(model, parts["test"], blank, device, protocol=protocol)
+        metrics, predictions = evaluate_swd(model, parts["test"], blank, device)
     (out / "models").mkdir(exist_ok=True)
     torch.save(model.state_dict(), out / "models" / f"{name}.pt")
     _save_examples(out / "examples" / f"{name}.npz",
