@@ -62,13 +62,13 @@ def main():
             runs.append(("torch CTC", TorchCTC()))
         times = {label: ([], []) for label, _ in runs}
         for label, objective in runs:                  # compile the kernels before timing anything
-            model = build_model(name, blank=label == "torch CTC" or uses_blank(label), size="small")
+            model = build_model(name, with_blank=label == "torch CTC" or uses_blank(label), size="small")
             first = next(iter(loader(task, parts["train"][:task.batch_size], model.context)))
             run_epoch(model, objective, [first], torch.device("cpu"), torch.optim.Adam(model.parameters()))
         for _ in range(args.repeats):
             for label, objective in runs:
                 torch.manual_seed(0)
-                model = build_model(name, blank=label == "torch CTC" or uses_blank(label), size="small")
+                model = build_model(name, with_blank=label == "torch CTC" or uses_blank(label), size="small")
                 data = loader(task, parts["train"], model.context)
                 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
                 start = time.perf_counter()

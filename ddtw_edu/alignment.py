@@ -1,4 +1,8 @@
-"""dDTW for one cost matrix, as NumPy: the entry point the book uses."""
+"""dDTW for one cost matrix, as NumPy: the entry point the book uses.
+
+Book: chapter 2, "Soft-DTW as a soft minimum over paths"; chapter 4, "Algorithm 1:
+the forward recursion".
+"""
 from dataclasses import dataclass
 from typing import Optional
 
@@ -40,6 +44,9 @@ class DDTWResult:
 
 def ddtw(C, steps, weights=None, start=None, end=None, gamma=1.0, minimum="softmin", backend="numpy"):
     """Differentiable DTW of one cost matrix (Algorithms 1 and 2).
+
+    Book: chapter 2, "Soft-DTW as a soft minimum over paths"; chapter 4, "Algorithm 1:
+    the forward recursion".
 
     Parameters
     ----------

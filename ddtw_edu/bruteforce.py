@@ -4,6 +4,9 @@ Enumerates every valid alignment path explicitly and applies the minimum
 function to the set of total path costs. The dynamic program of Algorithm 1
 must give the same value, and the path-weighted sums below must give the same
 gradient H and soft alignment E. Only feasible for N, M of a handful of cells.
+
+Book: chapter 1, "All valid label paths, by brute force"; chapter 2, "Alignment paths";
+chapter 4, "E is the expected alignment".
 """
 import numpy as np
 
@@ -13,6 +16,8 @@ from .parameters import check_problem
 
 def enumerate_paths(N, M, steps, W, start, end):
     """All valid alignment paths, as lists of ``(n, m, s)`` with ``s`` the step used.
+
+    Book: chapter 1, "All valid label paths, by brute force"; chapter 2, "Alignment paths".
 
     A path starts at a cell of ``start`` (``s = -1`` marks the start cell),
     moves by allowed, unblocked steps (``W[n, m, s] < inf``) and ends at a cell
@@ -38,12 +43,17 @@ def enumerate_paths(N, M, steps, W, start, end):
 
 
 def path_cost(C, W, path):
-    """Total cost of one path: plain cost at the start cell (Eq. 14), weighted after (Eq. 13)."""
+    """Total cost of one path: plain cost at the start cell (Eq. 14), weighted after (Eq. 13).
+
+    Book: chapter 2, "Alignment paths".
+    """
     return sum(C[n, m] if s < 0 else W[n, m, s] * C[n, m] for n, m, s in path)
 
 
 def ddtw_bruteforce(C, steps, weights=None, start=None, end=None, gamma=1.0, minimum="softmin"):
     """dDTW value, gradient H and soft alignment E by path enumeration.
+
+    Book: chapter 4, "E is the expected alignment".
 
     Parameters
     ----------

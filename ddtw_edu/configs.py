@@ -13,6 +13,14 @@ target) to 0.1.
 Deliberate reading of CTC-C: every blank step is blocked except the transit
 target -> blank -> target that separates two equal consecutive labels, which
 gets the (1, 1) weight 1.0 in and out (one frame on that blank).
+
+Subsequence alignment (``subsequence=True``): the boundary sets B_start and
+B_end of Sec. III-B grow from the first and last frame to every frame, so a
+short label sequence aligns to the part of a long recording where it occurs.
+The paper names subsequence alignment as future work (Sec. VIII); the
+recursion of Algorithms 1-2 takes the larger sets unchanged.
+
+Book: chapter 4, "Every configuration of Table I"; chapter 9, "Subsequence dDTW".
 """
 from collections import namedtuple
 
@@ -144,6 +152,50 @@ def ctc_weights(repeats, config="CTC-A", protocol="table1"):
     return W
 
 
+def check_subsequence(subsequence):
+    """Return ``subsequence`` as a bool; a ValueError for anything but True or False."""
+    if not isinstance(subsequence, (bool, np.bool_)):
+        raise ValueError(f"subsequence must be True or False, got {subsequence!r}")
+    return bool(subsequence)
+
+
+def boundary_sets(N, first_columns, last_columns, subsequence=False):
+    """B_start and B_end (Sec. III-B) over the frames n, 0-based.
+
+    With ``subsequence`` every path still starts at one frame n0 and ends at
+    one frame n1, so the paths split by their window n0..n1: the dDTW value
+    with softmin is the soft minimum, over all windows, of the ordinary value
+    on frames n0..n1 (with hardmin: the minimum).
+
+    Book: chapter 9, "Subsequence dDTW".
+
+    Parameters
+    ----------
+    N : int
+        Number of frames (rows of the cost matrix).
+    first_columns, last_columns : sequence of int
+        Label columns m where an alignment may start and end.
+    subsequence : bool
+        False: start at frame 0, end at frame N - 1. True: start and end at
+        any frame, so the labels align to a part of the N frames.
+
+    Returns
+    -------
+    start, end : int64 ndarray, shape (K, 2)
+        Cells (n, m), frame by frame, the columns in the order given (the
+        hard minimum picks the first of equal end costs).
+    """
+    subsequence = check_subsequence(subsequence)
+    start_frames = np.arange(N) if subsequence else np.array([0])
+    end_frames = np.arange(N) if subsequence else np.array([N - 1])
+
+    def cells(frames, columns):
+        n, m = np.meshgrid(frames, np.asarray(columns, dtype=np.int64), indexing="ij")
+        return np.stack([n.ravel(), m.ravel()], axis=1).astype(np.int64)
+
+    return cells(start_frames, first_columns), cells(end_frames, last_columns)
+
+
 def label_repeats(labels):
     """repeats[m] = labels[m] == labels[m + 1] (whole vectors for multi-hot labels)."""
     labels = np.asarray(labels)
@@ -153,8 +205,11 @@ def label_repeats(labels):
     return equal.all(axis=tuple(range(1, equal.ndim)))    # reshape(0, -1) would fail for M = 1
 
 
-def ctc_config(labels, N, config="CTC-A", blank=0, protocol="table1"):
+def ctc_config(labels, N, config="CTC-A", blank=0, protocol="table1", subsequence=False):
     """A CTC configuration of Table I for one label sequence and N frames.
+
+    Book: chapter 3, "Which paths? Boundaries and steps"; chapter 4, "Every
+    configuration of Table I"; chapter 9, "Subsequence dDTW".
 
     Parameters
     ----------
@@ -166,30 +221,60 @@ def ctc_config(labels, N, config="CTC-A", blank=0, protocol="table1"):
     blank : int
     protocol : {"table1", "authors"}
         Table I as printed, or the authors' code's weights (:func:`ctc_weights`).
+    subsequence : bool
+        False: the paths of CTC (Sec. IV-B). True: Y^e may start and end at
+        any frame (the first two columns at every frame start, the last two
+        at every frame end), so the labels align to a part of the N frames;
+        not in the paper (Sec. VIII names it as future work).
 
     Returns
     -------
     Config
         Steps (1, 0), (1, 1), (1, 2); weights (2M + 1, 3); start cells
-        {(0, 0), (0, 1)} and end cells {(N - 1, 2M - 1), (N - 1, 2M)}
-        (Sec. IV-B), 0-based.
+        {(0, 0), (0, 1)} and end cells {(N - 1, 2M), (N - 1, 2M - 1)}
+        (Sec. IV-B), 0-based; with ``subsequence`` {(n, 0), (n, 1)} and
+        {(n, 2M), (n, 2M - 1)} for every frame n, shape (2N, 2) each. For
+        M = 0 only column 0.
     """
     labels = np.asarray(labels)
+    if isinstance(blank, bool) or not isinstance(blank, (int, np.integer)) or blank < 0:
+        # an index, never a flag: True would silently be channel 1
+        raise ValueError(f"blank must be a class index (an int >= 0), got {blank!r}")
     if labels.ndim == 1 and (labels == blank).any():
         raise ValueError(f"labels must not contain the blank index {blank}")
     M = len(labels)
     W = ctc_weights(label_repeats(labels), config, protocol)
     Me = 2 * M + 1
-    start = [(0, 0), (0, 1)] if M else [(0, 0)]
-    end = [(N - 1, Me - 1), (N - 1, Me - 2)] if M else [(N - 1, 0)]
-    return Config(CTC_STEPS.copy(), W, np.array(start), np.array(end))
+    first, last = ([0, 1], [Me - 1, Me - 2]) if M else ([0], [0])
+    start, end = boundary_sets(N, first, last, subsequence)
+    return Config(CTC_STEPS.copy(), W, start, end)
 
 
-def sdtw_config(N, M, config="SDTW-E"):
+def sdtw_config(N, M, config="SDTW-E", subsequence=False):
     """An SDTW configuration of Table I for an N x M cost matrix.
 
     SDTW-D: steps (1, 0), (1, 1); SDTW-E adds (0, 1) (classic soft-DTW).
-    Start {(0, 0)}, end {(N - 1, M - 1)}.
+
+    Book: chapter 4, "Every configuration of Table I"; chapter 9, "Subsequence dDTW".
+
+    Parameters
+    ----------
+    N, M : int
+        Frames (rows) and labels (columns) of the cost matrix.
+    config : str
+        One of ``SDTW_CONFIGS``.
+    subsequence : bool
+        False: start {(0, 0)}, end {(N - 1, M - 1)} (Sec. III-B). True: the
+        labels may start and end at any frame, start {(n, 0)} and end
+        {(n, M - 1)} for every frame n, shape (N, 2) each, so they align to
+        a part of the N frames (subsequence DTW [FMP, Sec. 7.2.3]; Sec. VIII
+        of the paper names it as future work). With ``minimum="hardmin"``
+        and SDTW-E this is the subsequence DTW of librosa (and of libfmp,
+        for costs >= 0).
+
+    Returns
+    -------
+    Config
     """
     check_config_name(config, SDTW_CONFIGS)
     w_h = horizontal_weight(config)
@@ -197,7 +282,8 @@ def sdtw_config(N, M, config="SDTW-E"):
         steps, weights = [(1, 0), (1, 1)], [w_h, 1.0]
     else:
         steps, weights = [(1, 0), (0, 1), (1, 1)], [w_h, 1.0, 1.0]
-    return Config(np.array(steps), np.array(weights), np.array([(0, 0)]), np.array([(N - 1, M - 1)]))
+    start, end = boundary_sets(N, [0], [M - 1], subsequence)
+    return Config(np.array(steps), np.array(weights), start, end)
 
 
 def table_one_rows(config):

@@ -8,6 +8,11 @@ cost is finite, and every function but :func:`ctc_cost` defaults to ``EPS``.
 :func:`ctc_cost` defaults to ``eps = 0``, the exact -log p of Eq. (9) as
 torch's CTC uses it, so a probability of 0 costs ``inf`` there (pass
 ``eps=EPS`` for finite costs, as the training objectives do).
+
+Book: chapter 5, "Single-label: CTC" (:func:`ctc_cost`), "Single-label: soft-DTW"
+(:func:`nll_cost`), "Multi-label: why not one big alphabet?" (:func:`mctc_cost`) and
+"Multi-label: binary cross-entropy for soft-DTW" (:func:`bce_cost`). The chapter prints
+these functions, so their own docstrings do not point back to it.
 """
 import torch
 
@@ -57,11 +62,11 @@ def mctc_cost(X, Y, eps=EPS):
     C : tensor, shape (..., N, 2M + 1)
         -log p(y^e_m | x_n): blanks in the even columns, labels in the odd.
     """
-    blank = X[..., :1].clamp(eps, 1 - eps)
-    label_logp = (torch.log1p(-blank)                            # Eq. 28-29
+    p_blank = X[..., :1].clamp(eps, 1 - eps)
+    label_logp = (torch.log1p(-p_blank)                          # Eq. 28-29
                   + multilabel_probability(X[..., 1:], Y, eps))  # Eq. 30
     shape = (*label_logp.shape[:-1], 2 * Y.shape[-2] + 1)
-    C = (-torch.log(blank)).expand(*shape).clone()
+    C = (-torch.log(p_blank)).expand(*shape).clone()
     C[..., 1::2] = -label_logp
     return C
 

@@ -12,6 +12,10 @@ Every loss builds the building blocks of each item with
 (Table I) and stacks them with
 :meth:`ddtw_edu.backends.problem.BatchProblem.from_configs`.
 
+Book: chapter 3, "Against PyTorch on random problems" (:func:`ctc_loss`);
+chapter 5, "CTC-A versus SDTW-E on the same predictions" (the multi-label
+losses); chapter 6, "Do the backends agree?"; chapter 9, "Subsequence dDTW".
+
 Arguments, the same in every loss
 ---------------------------------
 Positional arguments are the data, in the order of
@@ -25,7 +29,8 @@ input_lengths,      None: every item uses the full padded N (and M); item b uses
 target_lengths      ``input_lengths[b]`` frames and ``target_lengths[b]`` targets
 config              "CTC-A" for the CTC losses, "SDTW-E" for the soft-DTW losses (Table I)
 gamma               1.0, a positive number; CTC-A with gamma = 1 is CTC
-minimum             "softmin" (soft-DTW losses; the CTC losses always use softmin)
+minimum             "softmin"; "sparsemin" or "hardmin" (:mod:`ddtw_edu.minimum`). CTC-A with
+                    gamma = 1 and softmin is CTC
 reduction           "mean" for the losses of predictions and targets, as torch's losses
                     (:func:`ctc_loss` and :func:`multilabel_ctc_loss` first divide each value by
                     its target length, as torch's CTC does); "none" for the losses of given cost
@@ -36,6 +41,10 @@ backend             None, which means "numba"; "numpy" (the reference) or "cuda"
 eps                 ``ddtw_edu.costs.EPS`` = 1e-7: probabilities are clipped before a log
 protocol            "table1", Table I as printed; "authors", the authors' code
                     (:mod:`ddtw_edu.protocols`) (CTC losses)
+subsequence         False: the paths start at the first frame and end at the last; True: they
+                    may start and end at any frame of each item's N_b frames (boundary sets
+                    of :func:`ddtw_edu.configs.sdtw_config` / :func:`ddtw_edu.configs.ctc_config`)
+                    (:func:`sdtw_loss`, :func:`ctc_loss`)
 ==================  ==========================================================================
 """
 import numpy as np
@@ -44,7 +53,8 @@ import torch
 from .backends import get_backend
 from .backends.gathered import GatheredCosts
 from .backends.problem import BatchProblem
-from .configs import CTC_CONFIGS, SDTW_CONFIGS, check_config_name, ctc_config, extended_labels, sdtw_config
+from .configs import (CTC_CONFIGS, SDTW_CONFIGS, check_config_name, check_subsequence, ctc_config, extended_labels,
+                      sdtw_config)
 from .costs import EPS, bce_cost, mctc_cost
 from .parameters import (check_cost_tensor, check_ctc_targets, check_finite_within, check_lengths, check_log_probs,
                          check_predictions_and_targets, check_reduction)
@@ -127,8 +137,11 @@ def ddtw_loss(C, problem, *, reduction="none", backend=None):
 
 
 def sdtw_loss(C, input_lengths=None, target_lengths=None, *, config="SDTW-E", gamma=1.0, minimum="softmin",
-              reduction="none", backend=None):
+              reduction="none", backend=None, subsequence=False):
     """Soft-DTW loss of a batch of cost matrices (Table I, SDTW-D/E and -W variants).
+
+    Book: chapter 4, "Every configuration of Table I"; chapter 6, "Do the
+    backends agree?"; chapter 9, "Subsequence dDTW".
 
     Parameters
     ----------
@@ -143,6 +156,10 @@ def sdtw_loss(C, input_lengths=None, target_lengths=None, *, config="SDTW-E", ga
     minimum : {"softmin", "hardmin", "sparsemin"}
     reduction : {"none", "mean", "sum"}
     backend : {"numba", "numpy", "cuda"} or None (numba)
+    subsequence : bool
+        True: the M_b labels of item b may start and end at any of its N_b
+        frames (:func:`ddtw_edu.configs.sdtw_config`); the value is then the
+        minimum (softmin) over all windows of frames of the ordinary value.
 
     Returns
     -------
@@ -150,10 +167,11 @@ def sdtw_loss(C, input_lengths=None, target_lengths=None, *, config="SDTW-E", ga
     """
     check_cost_tensor(C)
     check_config_name(config, SDTW_CONFIGS)
+    check_subsequence(subsequence)
     B, N, M = C.shape
     N_lengths = check_lengths(input_lengths, N, B, "input_lengths")
     M_lengths = check_lengths(target_lengths, M, B, "target_lengths")
-    configs = [sdtw_config(N_b, M_b, config) for N_b, M_b in zip(N_lengths, M_lengths)]
+    configs = [sdtw_config(N_b, M_b, config, subsequence) for N_b, M_b in zip(N_lengths, M_lengths)]
     problem = BatchProblem.from_configs(configs, N_lengths, M_lengths, N, M, gamma, minimum)
     return ddtw_loss(C, problem, reduction=reduction, backend=backend)
 
@@ -166,8 +184,11 @@ def _finish_ctc(values, target_lengths, reduction, zero_infinity):
 
 
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False, *,
-             config="CTC-A", gamma=1.0, backend=None, protocol="table1"):
+             config="CTC-A", gamma=1.0, minimum="softmin", backend=None, protocol="table1", subsequence=False):
     """CTC loss as dDTW on C = -log p (Eq. 9-10), with torch's conventions.
+
+    Book: chapter 3, "Against PyTorch on random problems"; chapter 9,
+    "Subsequence dDTW".
 
     With ``config="CTC-A"`` and ``gamma=1`` it equals
     ``torch.nn.functional.ctc_loss`` in value and in the gradient with respect
@@ -192,12 +213,20 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         One of CTC-A, CTC-B, CTC-C and their -W variants (Table I).
     gamma : float
         Softmin temperature; 1 gives CTC.
+    minimum : {"softmin", "sparsemin", "hardmin"}
+        The differentiable minimum of the recursion; softmin gives CTC.
     backend : {"numba", "numpy", "cuda"} or None (numba)
     protocol : {"table1", "authors"}
         Step weights of Table I as printed, or of the authors' code
         (:func:`ddtw_edu.configs.ctc_weights`, :mod:`ddtw_edu.protocols`).
+    subsequence : bool
+        True: Y^e of item b may start and end at any of its
+        ``input_lengths[b]`` frames (:func:`ddtw_edu.configs.ctc_config`), so
+        the targets need to occur in a part of the input only; no longer
+        torch's CTC. ``reduction`` and ``zero_infinity`` act as without it.
     """
     check_config_name(config, CTC_CONFIGS)
+    check_subsequence(subsequence)
     T, B, K = check_log_probs(log_probs, input_lengths, target_lengths)
     labels = check_ctc_targets(targets, target_lengths, B, K, blank)
     N_lengths = check_lengths(input_lengths, T, B, "input_lengths")
@@ -207,15 +236,18 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     for b, y in enumerate(labels):
         Ye[b, : 2 * len(y) + 1] = extended_labels(y, blank)
     check_finite_within(log_probs.transpose(0, 1), N_lengths, np.full(B, K), "log_probs", "input_lengths")
-    configs = [ctc_config(y, N, config, blank, protocol) for y, N in zip(labels, N_lengths)]
-    problem = BatchProblem.from_configs(configs, N_lengths, 2 * M_lengths + 1, T, 2 * M_max + 1, gamma)
+    configs = [ctc_config(y, N, config, blank, protocol, subsequence) for y, N in zip(labels, N_lengths)]
+    problem = BatchProblem.from_configs(configs, N_lengths, 2 * M_lengths + 1, T, 2 * M_max + 1, gamma, minimum)
     values = DDTWFunction.apply(log_probs, problem, _backend_name(backend), Ye)   # C of Eq. (9)
     return _finish_ctc(values, M_lengths, reduction, zero_infinity)
 
 
 def multilabel_ctc_loss(X, Y, input_lengths=None, target_lengths=None, *, config="CTC-A", gamma=1.0,
-                        reduction="mean", zero_infinity=False, backend=None, eps=EPS, protocol="table1"):
+                        minimum="softmin", reduction="mean", zero_infinity=False, backend=None, eps=EPS,
+                        protocol="table1"):
     """Multi-label CTC (MCTC) loss, Eq. (28-30), for any CTC configuration of Table I.
+
+    Book: chapter 5, "CTC-A versus SDTW-E on the same predictions".
 
     Parameters
     ----------
@@ -224,7 +256,7 @@ def multilabel_ctc_loss(X, Y, input_lengths=None, target_lengths=None, *, config
     Y : tensor, shape (B, M, K)
         Multi-hot target sequences (all zeros for a rest).
     input_lengths, target_lengths : None or int tensor, shape (B,)
-    config, gamma, reduction, zero_infinity, backend, protocol
+    config, gamma, minimum, reduction, zero_infinity, backend, protocol
         As in :func:`ctc_loss`.
     eps : float
         Clipping of the probabilities (:func:`ddtw_edu.costs.mctc_cost`).
@@ -238,7 +270,7 @@ def multilabel_ctc_loss(X, Y, input_lengths=None, target_lengths=None, *, config
     C = mctc_cost(X, Y, eps)
     Y_np = Y.detach().cpu().numpy()
     configs = [ctc_config(Y_np[b, : M_lengths[b]], N_lengths[b], config, protocol=protocol) for b in range(B)]
-    problem = BatchProblem.from_configs(configs, N_lengths, 2 * M_lengths + 1, N, 2 * M_max + 1, gamma)
+    problem = BatchProblem.from_configs(configs, N_lengths, 2 * M_lengths + 1, N, 2 * M_max + 1, gamma, minimum)
     values = ddtw_loss(C, problem, reduction="none", backend=backend)
     return _finish_ctc(values, M_lengths, reduction, zero_infinity)
 
@@ -246,6 +278,8 @@ def multilabel_ctc_loss(X, Y, input_lengths=None, target_lengths=None, *, config
 def bce_sdtw_loss(X, Y, input_lengths=None, target_lengths=None, *, config="SDTW-E", gamma=1.0, minimum="softmin",
                   reduction="mean", backend=None, eps=EPS):
     """SDTW with the binary cross-entropy cost of Eq. (31), for multi-label targets.
+
+    Book: chapter 5, "Multi-label: binary cross-entropy for soft-DTW".
 
     Parameters
     ----------

@@ -25,6 +25,9 @@ all follow it:
 
 All three functions are shift-equivariant, ``mu(q + c) = mu(q) + c``, so their
 gradients sum to one over the finite candidates.
+
+Book: chapter 2, "The soft minimum and its temperature"; chapter 4, "Other minimum
+functions: hardmin and sparsemin".
 """
 import numpy as np
 
@@ -66,6 +69,8 @@ def softmin(q, gamma):
 def hardmin(q, gamma=None):
     """Hard minimum (classic DTW / Viterbi, the limit gamma -> 0 of softmin).
 
+    Book: chapter 4, "Other minimum functions: hardmin and sparsemin".
+
     The gradient is one-hot at the first minimal candidate (a subgradient
     where there are ties). ``gamma`` is ignored.
     """
@@ -92,6 +97,8 @@ def project_onto_simplex(z):
 
 def sparsemin(q, gamma):
     """Sparse minimum: the minimum smoothed with a squared 2-norm regularizer.
+
+    Book: chapter 4, "Other minimum functions: hardmin and sparsemin".
 
     Following Mensch & Blondel (2018) (paper refs. [19], [31]),
     ``mu(q) = min_{p in simplex} <p, q> + gamma / 2 * ||p||^2``; the minimizer

@@ -13,7 +13,9 @@ recursion. Who calls what:
   :class:`ddtw_edu.backends.problem.BatchProblem`, which every loss builds;
 - the torch tensors of the losses (:mod:`ddtw_edu.losses`): the functions
   from :func:`check_cost_tensor` on. They import torch when called, so the
-  NumPy checks load without it.
+  NumPy checks load without it;
+- the blank's channel index: :func:`check_blank`, used by ``ctc_loss`` and by
+  the decoders and metrics of :mod:`ddtw_edu.evaluation`.
 
 Cells are 0-based ``(n, m)`` pairs: the paper's cell (1, 1) is ``(0, 0)`` here.
 """
@@ -177,9 +179,14 @@ def check_batch_cells(cells, N_lengths, M_lengths, name):
 
 
 def _unique_cells(cells, valid):
-    """Boundary sets are sets: drop repeated cells of an item, keep the -1 padding."""
-    same = (cells[:, :, None] == cells[:, None, :]).all(axis=-1) & valid[:, :, None] & valid[:, None, :]
-    if not np.triu(same, k=1).any():
+    """Boundary sets are sets: drop repeated cells of an item, keep the -1 padding.
+
+    Repeats are found by sorting one integer key per cell, not by comparing
+    all pairs: subsequence sets hold a cell per frame (thousands).
+    """
+    key = np.where(valid, cells[..., 0] * (cells[..., 1].max() + 1) + cells[..., 1], -1)
+    key = np.sort(key, axis=1)
+    if not ((key[:, 1:] == key[:, :-1]) & (key[:, 1:] >= 0)).any():
         return cells
     unique = [np.unique(cells[b][valid[b]], axis=0) for b in range(len(cells))]
     out = np.full((len(cells), max(len(u) for u in unique), 2), -1, dtype=np.int64)
@@ -298,8 +305,7 @@ def check_ctc_targets(targets, target_lengths, B, K, blank):
     Also checks that ``blank`` is one of the K classes and that no label is the blank.
     """
     import torch
-    if not 0 <= blank < K:
-        raise ValueError(f"blank must be a class index in [0, {K}), got {blank}")
+    check_blank(blank, K, optional=False)
     targets = torch.as_tensor(targets).detach().cpu()
     if targets.dtype.is_floating_point or targets.dtype == torch.bool:
         raise ValueError(f"targets must hold integer class indices, got {targets.dtype}")
@@ -326,6 +332,19 @@ def check_ctc_targets(targets, target_lengths, B, K, blank):
         if (y == blank).any():
             raise ValueError(f"targets must not contain the blank index {blank}")
     return labels
+
+
+def check_blank(blank, K, optional=True):
+    """Raise ValueError unless ``blank`` is a channel index in [0, K), or None where ``optional``.
+
+    ``blank`` is the index of the CTC blank's channel (book/notation.md), never a flag: a bool
+    is refused, so that ``True`` is not read as channel 1.
+    """
+    if blank is None and optional:
+        return
+    if isinstance(blank, bool) or not isinstance(blank, (int, np.integer)) or not 0 <= blank < K:
+        expected = "None or a channel index" if optional else "a class index"
+        raise ValueError(f"blank must be {expected} in [0, {K}), got {blank!r}")
 
 
 def check_reduction(reduction):

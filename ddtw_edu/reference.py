@@ -8,6 +8,9 @@ Index conventions: the paper is 1-based, this code is 0-based, so the paper's
 cell (n, m) is ``C[n - 1, m - 1]``. A cell is "in I" when ``0 <= n < N`` and
 ``0 <= m < M`` (Eq. 5). Candidate index ``s = S`` (0-based) is the start
 candidate that the paper numbers S + 1.
+
+Book: chapter 4, "Algorithm 1: the forward recursion" and "Algorithm 2: the
+backward recursion".
 """
 import numpy as np
 

@@ -10,6 +10,8 @@ An explorer draws its figure in the kernel and shows it as a PNG in an
 headless executor that emulates one (nbclient, used by Jupyter Book) sends
 comm messages on the shell channel while it waits there for the cell's reply,
 which can leave the execution waiting until its timeout.
+
+Book: chapter 4, "Explore: configuration, weight w_h, temperature".
 """
 import io
 
@@ -61,6 +63,8 @@ class FigureExplorer(VBox):
 
 def explore_configurations(problem, configs=BASE_CONFIGS, w_h=1.0, gamma=1.0):
     """Pick a Table I configuration, its horizontal weight w_h and gamma; see D, E and H change.
+
+    Book: chapter 4, "Explore: configuration, weight w_h, temperature".
 
     Parameters
     ----------

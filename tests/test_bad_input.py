@@ -228,9 +228,10 @@ def test_ctc_loss_rejects_bad_targets(targets, match):
         ctc_loss(log_probs, targets, input_lengths, target_lengths)
 
 
-def test_ctc_loss_rejects_a_blank_index_outside_the_classes():
+@pytest.mark.parametrize("blank", [4, -1, True, 0.0, None])
+def test_ctc_loss_rejects_a_blank_that_is_no_class_index(blank):
     with pytest.raises(ValueError, match="blank must be a class index"):
-        ctc_loss(*ctc_args(), blank=4)
+        ctc_loss(*ctc_args(), blank=blank)
 
 
 @pytest.mark.parametrize("targets, target_lengths", [

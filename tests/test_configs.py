@@ -303,3 +303,9 @@ def test_smallest_witnesses_of_the_departures():
         ours = ddtw(C, **cfg._asdict()).value
         theirs = ddtw(C, **cfg._replace(weights=authors_ctc_weights(labels, config))._asdict()).value
         np.testing.assert_allclose([ours, theirs], [table_i, authors], rtol=1e-12)
+
+
+@pytest.mark.parametrize("blank", [True, 1.0, -1, None])
+def test_ctc_config_takes_the_blank_as_an_index_only(blank):
+    with pytest.raises(ValueError, match="blank must be a class index"):
+        ctc_config([1, 2], 4, blank=blank)

@@ -154,6 +154,7 @@ def test_no_repeated_label_without_blank():
     {"log_probs": np.zeros((2, 3)), "blank": 3},
     {"log_probs": np.zeros((2, 3)), "blank": -1},
     {"log_probs": np.zeros((2, 3)), "blank": 1.0},
+    {"log_probs": np.zeros((2, 3)), "blank": True},            # an index, not a flag
     {"log_probs": np.full((2, 3), np.nan)},
 ])
 def test_bad_log_probs_raise(kwargs):

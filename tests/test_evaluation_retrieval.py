@@ -1,7 +1,9 @@
 """Subsequence DTW retrieval of ddtw_edu.evaluation.retrieval (Sec. VII-B 2, Table III).
 
 Peers: libfmp's subsequence DTW (accumulated costs and backtracking, same
-steps and tie-breaking), scipy's cosine distance, hand-counted ranks.
+steps and tie-breaking; the query first, so its matrices are our C.T), scipy's
+cosine distance, hand-counted ranks. The ranking against libfmp over a whole
+database: tests/test_subsequence.py.
 """
 import numpy as np
 import pytest
@@ -12,24 +14,25 @@ from ddtw_edu.evaluation import (compute_matching_distances, cosine_distance, re
                                  subsequence_dtw, subsequence_path)
 
 
-@pytest.mark.parametrize("M, N", [(1, 1), (1, 7), (6, 1), (4, 9), (12, 40), (30, 25)])
-def test_subsequence_dtw_matches_libfmp(M, N):
+@pytest.mark.parametrize("N, M", [(1, 1), (7, 1), (1, 6), (9, 4), (40, 12), (25, 30)])
+def test_subsequence_dtw_matches_libfmp(N, M):
     rng = np.random.default_rng(M * 100 + N)
-    C = rng.random((M, N))
+    C = rng.random((N, M))
     D, cost, end = subsequence_dtw(C)
-    D_fmp = compute_accumulated_cost_matrix_subsequence_dtw(C)
-    np.testing.assert_allclose(D, D_fmp, rtol=1e-14)
-    assert end == int(np.argmin(D_fmp[-1])) and cost == D[-1, end]
-    np.testing.assert_array_equal(subsequence_path(D), compute_optimal_warping_path_subsequence_dtw(D_fmp))
-    np.testing.assert_array_equal(subsequence_path(D, end=0), compute_optimal_warping_path_subsequence_dtw(D_fmp, 0))
+    D_fmp = compute_accumulated_cost_matrix_subsequence_dtw(C.T)
+    np.testing.assert_allclose(D, D_fmp.T, rtol=1e-14)
+    assert end == int(np.argmin(D_fmp[-1])) and cost == D[end, -1]
+    np.testing.assert_array_equal(subsequence_path(D), compute_optimal_warping_path_subsequence_dtw(D_fmp)[:, ::-1])
+    np.testing.assert_array_equal(subsequence_path(D, end=0),
+                                  compute_optimal_warping_path_subsequence_dtw(D_fmp, 0)[:, ::-1])
 
 
 def test_path_is_a_valid_subsequence_alignment_with_the_optimal_cost():
     rng = np.random.default_rng(2)
-    C = rng.random((8, 30))
+    C = rng.random((30, 8))
     D, cost, end = subsequence_dtw(C)
     P = subsequence_path(D)
-    assert P[0, 0] == 0 and tuple(P[-1]) == (7, end)
+    assert P[0, 1] == 0 and tuple(P[-1]) == (end, 7)
     steps = {tuple(s) for s in np.diff(P, axis=0)}
     assert steps <= {(1, 0), (0, 1), (1, 1)}
     assert C[P[:, 0], P[:, 1]].sum() == pytest.approx(cost, rel=1e-12)
@@ -41,26 +44,25 @@ def test_ties_prefer_the_diagonal_step():
 
 
 def test_cosine_distance():
-    Q = np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0], [3.0, 4.0]])
     X = np.array([[2.0, 0.0], [-1.0, 0.0], [0.0, 0.0]])
-    C = cosine_distance(Q, X)
-    expected = [[0, 2, 1],
-                [1, 1, 1],
-                [1, 1, 1],  # a zero vector is at distance 1 from everything, itself included
-                [0.4, 1.6, 1]]
+    Y = np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0], [3.0, 4.0]])
+    C = cosine_distance(X, Y)
+    expected = [[0, 1, 1, 0.4],
+                [2, 1, 1, 1.6],
+                [1, 1, 1, 1]]  # a zero vector is at distance 1 from everything, itself included
     np.testing.assert_allclose(C, expected, atol=1e-15)
     rng = np.random.default_rng(0)
-    Q, X = rng.normal(size=(5, 12)), rng.normal(size=(7, 12))
-    np.testing.assert_allclose(cosine_distance(Q, X), cdist(Q, X, metric="cosine"), atol=1e-14)
+    X, Y = rng.normal(size=(7, 12)), rng.normal(size=(5, 12))
+    np.testing.assert_allclose(cosine_distance(X, Y), cdist(X, Y, metric="cosine"), atol=1e-14)
 
 
 def test_exact_subsequence_costs_zero_and_ranks_first():
     rng = np.random.default_rng(4)
     documents = [rng.random((int(rng.integers(40, 60)), 12)) for _ in range(5)]
     query = documents[3][10:25]
-    D, cost, end = subsequence_dtw(cosine_distance(query, documents[3]))
+    D, cost, end = subsequence_dtw(cosine_distance(documents[3], query))
     assert cost == pytest.approx(0.0, abs=1e-12) and end == 24
-    np.testing.assert_array_equal(subsequence_path(D), [(m, 10 + m) for m in range(15)])
+    np.testing.assert_array_equal(subsequence_path(D), [(10 + m, m) for m in range(15)])
     distances = compute_matching_distances([query, documents[0][5:20]], documents)
     assert distances.shape == (2, 5)
     np.testing.assert_array_equal(retrieval_ranks(distances, [3, 0]), [1, 1])
@@ -85,10 +87,15 @@ def test_retrieval_metrics_by_hand():
     lambda: subsequence_dtw(np.zeros(3)),
     lambda: subsequence_dtw(np.zeros((0, 3))),
     lambda: subsequence_dtw(np.full((2, 2), np.nan)),
-    lambda: subsequence_path(np.zeros((2, 3)), end=3),
+    lambda: subsequence_dtw(np.full((2, 2), np.inf)),
+    lambda: subsequence_path(np.zeros((3, 2)), end=3),
     lambda: cosine_distance(np.zeros((2, 12)), np.zeros((2, 13))),
     lambda: cosine_distance(np.zeros(12), np.zeros((2, 12))),
     lambda: compute_matching_distances([], [np.zeros((2, 12))]),
+    lambda: compute_matching_distances([np.zeros((0, 12))], [np.ones((2, 12))]),
+    lambda: compute_matching_distances([np.ones((2, 12))], [np.full((2, 12), np.nan)]),
+    lambda: compute_matching_distances([np.ones((2, 12))], [np.ones((2, 12)), np.ones((2, 13))]),
+    lambda: compute_matching_distances([np.ones((2, 12))], [np.ones((2, 12))], backend="gpu"),
     lambda: retrieval_ranks(np.zeros((2, 3)), [0]),
     lambda: retrieval_ranks(np.zeros((2, 3)), [0, 3]),
     lambda: retrieval_ranks(np.zeros((1, 3)), [0.0]),

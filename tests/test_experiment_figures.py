@@ -24,9 +24,9 @@ def close_figures():
     plt.close("all")
 
 
-def melody_example(N=14, seed=0, blank=True):
+def melody_example(N=14, seed=0, with_blank=True):
     rng = np.random.default_rng(seed)
-    logits = rng.standard_normal((N, 12 + blank))
+    logits = rng.standard_normal((N, 12 + with_blank))
     X = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
     classes = [2, 2, 2, 4, 4, 0, 0, 0, 0, 7, 7, 7, 7, 7][:N]
     strong = np.eye(12)[classes]
@@ -59,7 +59,7 @@ def test_ctc_soft_alignment_is_what_torch_ctc_differentiates():
 
 
 def test_sdtw_soft_alignment_rows_and_reference_alignment():
-    example, _ = melody_example(blank=False)
+    example, _ = melody_example(with_blank=False)
     E = compute_soft_alignment("SDTW-D", example["X"], example, multilabel=False)
     assert E.shape == (14, 4)                                      # weak targets D E C G
     np.testing.assert_allclose(E.sum(axis=1), 1.0, atol=1e-10)     # one cell per frame without (0, 1) steps
@@ -83,11 +83,13 @@ def test_multilabel_ctc_soft_alignment_has_the_extended_length():
 
 def test_plots_draw_the_data_they_are_given():
     example, _ = melody_example()
-    images = plot_predictions(example["X"], blank=True)
+    images = plot_predictions(example["X"], with_blank=True)
     assert len(images) == 2                                        # pitch classes in black, the blank in red
     np.testing.assert_allclose(images[1].get_array()[0], example["X"][:, 0])
     with pytest.raises(ValueError, match="X must have shape"):
-        plot_predictions(example["X"], blank=False)
+        plot_predictions(example["X"], with_blank=False)
+    with pytest.raises(ValueError, match="with_blank"):
+        plot_predictions(example["X"], with_blank=0)              # a flag, not the blank's index
     drawn = plot_example("CTC-A", example, multilabel=False)
     assert drawn["E"].shape == (14, 9)
     drawn = plot_example("strong", {**example, "X": example["X"][:, 1:]}, multilabel=False)

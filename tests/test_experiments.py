@@ -25,8 +25,8 @@ def test_mtd_run_writes_one_row_per_config_with_sane_metrics(mtd_results):
     settings, rows = load_results(mtd_results)
     assert settings["task"] == "mtd" and settings["model_size"] == "small" and settings["epochs"] == 1
     assert [(r["config"], r["run"]) for r in rows] == [("CTC-A", 0), ("SDTW-D", 0)]
-    for row, blank in zip(rows, (True, False)):
-        assert row["parameters"] == count_parameters(build_model("mtd", blank=blank, size="small"))
+    for row, with_blank in zip(rows, (True, False)):
+        assert row["parameters"] == count_parameters(build_model("mtd", with_blank=with_blank, size="small"))
         for metric in ("accuracy", "top1", "top10", "top50", "mrr"):
             assert 0.0 <= row[metric] <= 1.0
         assert row["ler_greedy"] >= 0 and row["ler_beam"] >= 0
@@ -47,6 +47,47 @@ def test_a_second_call_resumes_and_refuses_other_settings(mtd_results):
     with pytest.raises(ValueError, match="model_size"):
         run_experiment("mtd", mtd_results, configs=["CTC-A"], data_size="tiny", epochs=1, model_size="paper",
                        device="cpu", progress=False)
+
+
+def test_evaluate_again_reproduces_the_metrics_from_the_saved_networks(mtd_results, tmp_path, capsys):
+    """Results made before a metric existed get it from their saved models; the others come out the same."""
+    import shutil
+    folder = tmp_path / "older"
+    shutil.copytree(mtd_results, folder)
+    saved = json.loads((folder / "results.json").read_text())
+    original = [dict(row) for row in saved["rows"]]
+    for row in saved["rows"]:                                   # as results of an older version: no repeats split
+        del row["ler_greedy_repeats"], row["ler_greedy_no_repeats"]
+        row["accuracy"] = -1.0
+    (folder / "results.json").write_text(json.dumps(saved))
+    assert main(["evaluate", str(folder)]) == 0
+    assert f"evaluated {len(original)} of the {len(original)} runs" in capsys.readouterr().out
+    _, rows = load_results(folder)
+    for row, before in zip(rows, original):
+        assert row.keys() == before.keys()
+        for key, value in before.items():
+            assert row[key] == pytest.approx(value, rel=1e-6) if isinstance(value, float) else row[key] == value
+    assert main(["evaluate", str(tmp_path / "nowhere")]) == 2
+
+
+def test_themes_with_repeated_notes_are_scored_apart():
+    from ddtw_edu.experiments.evaluate import has_repeats
+    from ddtw_edu.experiments.findings import mtd_findings
+    from ddtw_edu.experiments.report import repeats_table
+    assert has_repeats([3, 5, 5, 2]) and not has_repeats([3, 5, 3]) and not has_repeats([4])
+    rows = [{"config": c, "run": 0, "accuracy": 0.5, "best_val_loss": 1.0, "top1": 0.1, "top10": 0.2, "top50": 0.3,
+             "mrr": 0.2, "ler_greedy": 0.4, "ler_beam": 0.4, "ler_greedy_repeats": rep, "ler_greedy_no_repeats": no}
+            for c, rep, no in (("CTC-A", 0.2, 0.3), ("SDTW-E", 0.6, 0.35), ("SDTW-D", 0.5, 0.3))]
+    table = summarize_mtd(rows)
+    assert repeats_table(table).splitlines()[2:4] == ["| CTC-A | yes | 0.200 | 0.300 |", "| SDTW-D | no | 0.500 | 0.300 |"]
+    finding = {f.name: f for f in mtd_findings(table)}["CTC's decoding of repeated notes"]
+    assert finding.holds and "CTC-A is 0.200 against 0.500 for SDTW-D" in finding.text
+    rows[0]["ler_greedy_repeats"] = 0.55                        # CTC no better on repeats than without them
+    assert not {f.name: f for f in mtd_findings(summarize_mtd(rows))}["CTC's decoding of repeated notes"].holds
+    for row in rows:                                            # older results: no split, no table, no finding
+        del row["ler_greedy_repeats"], row["ler_greedy_no_repeats"]
+    assert repeats_table(summarize_mtd(rows)) is None
+    assert "CTC's decoding of repeated notes" not in [f.name for f in mtd_findings(summarize_mtd(rows))]
 
 
 def test_report_prints_the_tables_beside_the_paper(mtd_results, capsys):
@@ -87,9 +128,11 @@ def test_summaries_follow_the_papers_conventions():
 def test_decode_maps_channels_to_pitch_classes():
     eye = np.eye(13) * 0.9 + 0.1 / 13
     X = eye[[1, 1, 0, 1, 3, 3]]                       # C C blank C D D with the blank in channel 0
-    assert decode(X, blank=True) == ([0, 0, 2], [0, 0, 2])
+    assert decode(X, with_blank=True) == ([0, 0, 2], [0, 0, 2])
     # without a blank channel the blank frame's flat row goes to channel 0 (C) and merges with its neighbours
-    assert decode(X[:, 1:] / X[:, 1:].sum(1, keepdims=True), blank=False)[0] == [0, 2]
+    assert decode(X[:, 1:] / X[:, 1:].sum(1, keepdims=True), with_blank=False)[0] == [0, 2]
+    with pytest.raises(ValueError, match="with_blank"):
+        decode(X, with_blank=0)                       # a flag: the blank's index 0 would read as "no blank"
 
 
 def test_bad_arguments_raise_clear_errors(tmp_path):
@@ -111,7 +154,8 @@ def test_the_published_reruns_are_complete_and_consistent(task, tmp_path):
     assert folder is not None, f"the package ships no published {task} rerun"
     settings, rows = load_results(folder)
     assert (settings["task"], settings["data_size"], settings["model_size"]) == (task, "small", "small")
-    assert sorted(row["config"] for row in rows) == sorted(TRAINING_CONFIGS)
+    runs = {config: sorted(row["run"] for row in rows if row["config"] == config) for config in TRAINING_CONFIGS}
+    assert all(runs[config] == list(range(len(runs["CTC-A"]))) for config in TRAINING_CONFIGS), runs
     for row in rows:
         examples = load_examples(folder / "examples" / f"{row['config']}-run{row['run']}.npz")
         assert len(examples) == min(N_EXAMPLES, settings["items"]["test"])
@@ -124,8 +168,8 @@ def test_the_published_reruns_are_complete_and_consistent(task, tmp_path):
 # --- the narrow tables and the computed sentences of chapters 7 and 8 ---
 
 from ddtw_edu.experiments.findings import (  # noqa: E402
-    alignment_agreement, best_configs, blank_usage, describe_rerun, format_findings, mtd_findings, rank_phrase,
-    runs_phrase, swd_findings)
+    alignment_agreement, best_configs, blank_usage, describe_rerun, findings_table, format_findings, mtd_findings,
+    rank_phrase, runs_phrase, swd_findings)
 from ddtw_edu.experiments.report import (  # noqa: E402
     FIG_11_BEST_ABOVE, FIG_11_QUOTED, compare_table, cost_table, markdown_table, mtd_comparison, paper_mtd,
     swd_comparison)
@@ -178,9 +222,13 @@ def test_swd_table_shows_what_the_papers_text_quotes_where_it_belongs():
 
 
 def test_cost_table_and_runs():
-    rows = [{"config": "EM", "run": 0, "epoch_seconds": 2.25, "loss_share": 0.123},
-            {"config": "EM", "run": 1, "epoch_seconds": 2.0, "loss_share": 0.1}]
-    assert cost_table(rows).splitlines()[2:] == ["| EM (run 0) | 2.2 | 12.3% |", "| EM (run 1) | 2.0 | 10.0% |"]
+    rows = [{"config": "EM", "run": 0, "epochs": 4, "epoch_seconds": 2.25, "loss_share": 0.123, "train_seconds": 60},
+            {"config": "EM", "run": 1, "epochs": 3, "epoch_seconds": 2.0, "loss_share": 0.1, "train_seconds": 180},
+            {"config": "CTC-A", "run": 0, "epochs": 2, "epoch_seconds": 5.0, "loss_share": 0.5, "train_seconds": 6}]
+    lines = cost_table(rows).splitlines()
+    assert lines[0] == "| config | runs | epochs | epoch [s] | run [min] | loss share |"
+    assert lines[2:] == ["| CTC-A | 1 | 2.0 | 5.0 | 0.1 | 50.0% |",              # Table I order
+                         "| EM | 2 | 3.5 | 2.1 | 2.0 (1.0-3.0) | 11.2% |"]
     assert runs_phrase({"A": {"runs": 1}}) == "one run"
     assert runs_phrase({"A": {"runs": 5}, "B": {"runs": 5}}) == "5 runs"
     assert runs_phrase({"A": {"runs": 2}, "B": {"runs": 5}}) == "2-5 runs"
@@ -218,6 +266,32 @@ def test_mtd_findings_on_the_papers_own_numbers_mostly_hold():
     assert "CTC-B 0.600, CTC-C 0.500" in swapped["the accuracy gained by weakening the blank"].text
 
 
+def test_the_variance_of_ctc_a_needs_runs_and_compares_the_gap_between_best_and_mean():
+    five = {config: {**row, "runs": 5} for config, row in _mtd_table().items()}
+    finding = {f.name: f for f in mtd_findings(five)}["the variance of CTC-A"]
+    assert finding.holds and "0.473 to 0.574" in finding.text and "SDTW-E-W's, 0.007" in finding.text
+    five["strong"] = {**five["strong"], "accuracy_best": five["strong"]["accuracy_mean"] + 0.2}
+    finding = {f.name: f for f in mtd_findings(five)}["the variance of CTC-A"]
+    assert not finding.holds and "strong's, 0.200" in finding.text
+    assert "the variance of CTC-A" not in [f.name for f in mtd_findings(_mtd_table())]   # one run: no spread
+
+
+def test_findings_table_has_a_column_per_protocol_and_says_what_was_not_rerun():
+    table1 = {config: {**row, "runs": 5} for config, row in _mtd_table().items()}
+    authors = {config: row for config, row in table1.items() if config in ("CTC-B", "CTC-C", "SDTW-D", "SDTW-E")}
+    authors["CTC-B"] = {**authors["CTC-B"], "accuracy_mean": 0.7}          # breaks the chain CTC-B < CTC-C < SDTW
+    text = findings_table({"table1": mtd_findings(table1), "authors": mtd_findings(authors)})
+    lines = text.splitlines()
+    assert lines[0] == "| finding of the paper | Table I as printed | the authors' code |"
+    assert len(lines) == 2 + len(mtd_findings(table1))
+    rows = {line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:4]] for line in lines[2:]}
+    assert rows["the accuracy gained by weakening the blank"] == ["reproduces", "does not"]
+    assert rows["EM's strong retrieval"] == ["reproduces", "not rerun"]
+    rerun = describe_rerun({"task": "swd", "model_size": "small", "data_size": "small", "epochs": 6,
+                            "items": {"test": 2}}, [{"best_epoch": 2, "epochs": 6}], table1)
+    assert "five runs per configuration as in the paper" in rerun and "not five" not in rerun
+
+
 def test_absolute_levels_name_the_rests_as_one_reason_they_differ():
     higher = {config.replace("-", "_"): value["accuracy_mean"] + 0.3 for config, value in paper_mtd().items()}
     findings = {f.name: f for f in mtd_findings(_mtd_table(**higher))}
@@ -239,24 +313,28 @@ def test_findings_skip_what_a_partial_rerun_lacks():
 def test_the_published_reruns_prose_agrees_with_their_tables(task):
     folder = published_results(task)
     settings, rows = load_results(folder)
-    examples = {row["config"]: load_examples(folder / "examples" / f"{row['config']}-run{row['run']}.npz")
-                for row in rows}
+    examples = {row["config"]: load_examples(folder / "examples" / f"{row['config']}-run0.npz")
+                for row in rows if row["run"] == 0}                  # the chapters show run 0
     paragraph = describe_rerun(settings, rows, summarize_mtd(rows) if task == "mtd" else summarize_swd(rows))
     last = sum(row["best_epoch"] == row["epochs"] - 1 for row in rows)
     assert f"{last} of the {len(rows)} training runs" in paragraph
     if task == "mtd":
         table = summarize_mtd(rows)
         findings = {f.name: f for f in mtd_findings(table, examples)}
+        greedy = {config: row["ler_greedy_mean"] for config, row in table.items()}
         low_w = findings["the failure of CTC with a blank at a low $w_h$"]
-        # CTC-B-W's greedy LER (0.434) is beaten by CTC-A-W, SDTW-E-W and CTC-C-W: not "the best"
-        assert not low_w.holds and "CTC-B-W 0.434, the fourth lowest of the 12 configurations" in low_w.text
-        assert "CTC-A-W 0.327, the lowest of the 12" in low_w.text
+        assert low_w.holds == all(round(table[w]["accuracy_mean"], 3) < round(table[base]["accuracy_mean"], 3)
+                                  for base, w in (("CTC-A", "CTC-A-W"), ("CTC-B", "CTC-B-W")))
+        for config in ("CTC-A-W", "CTC-B-W"):
+            assert f"{config} {greedy[config]:.3f}, {rank_phrase(greedy, config, lowest=True)}" in low_w.text
         usage = blank_usage(examples, multilabel=False)
-        assert usage["CTC-A"]["empty"] == usage["CTC-A"]["examples"] and usage["CTC-A"]["probability"] > 0.9
+        assert findings["CTC-A's dominant blank"].holds == (usage["CTC-A"]["probability"] > 0.5)
+        assert f"{usage['CTC-A']['probability']:.3f}" in findings["CTC-A's dominant blank"].text
     else:
         table = summarize_swd(rows)
         findings = {f.name: f for f in swd_findings(table, examples)}
-        assert findings["the best runs of SDTW-E-W"].holds
+        weak = {config: row["f_max"] for config, row in table.items() if config not in ("EM", "strong")}
+        assert findings["the best runs of SDTW-E-W"].holds == (best_configs(weak) == ["SDTW-E-W"])
         agreement = alignment_agreement(examples, multilabel=True)
         assert set(agreement) == {"SDTW-D", "SDTW-E", "SDTW-D-W", "SDTW-E-W"}
         assert f"{agreement['SDTW-E-W']:.0%}" in findings["the cleaner alignment of SDTW-E-W"].text
@@ -265,7 +343,9 @@ def test_the_published_reruns_prose_agrees_with_their_tables(task):
     for finding in findings.values():
         numbers = {token.strip("(),.;:") for token in finding.text.split() if token.count(".") == 1}
         shown = {f"{value:.3f}" for row in table.values() for value in row.values() if isinstance(value, float)}
+        shown |= {f"{row['accuracy_best'] - row['accuracy_mean']:.3f}" for row in table.values() if task == "mtd"}
         quoted = {f"{value:.3f}" for row in paper_mtd().values() for value in row.values() if value != 5}
+        quoted |= {f"{row['accuracy_best'] - row['accuracy_mean']:.3f}" for row in paper_mtd().values()}
         for number in numbers:
             if len(number.split(".")[-1]) == 3 and number.replace(".", "").isdigit():
                 assert number in shown | quoted | extra, (finding.name, number)

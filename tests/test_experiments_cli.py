@@ -180,3 +180,75 @@ def test_published_files_hold_no_machine_paths():
             text = path.read_bytes().decode("utf-8", errors="replace")
         for folder in ("/root", "/home", "/tmp"):
             assert folder not in text, f"{path} holds a {folder} path"
+
+
+def _worker_folder(path, settings, rows):
+    path.mkdir()
+    (path / "examples").mkdir()
+    for row in rows:
+        (path / "examples" / f"{row['config']}-run{row['run']}.npz").write_bytes(f"{path.name}".encode())
+    (path / "results.json").write_text(json.dumps({"settings": settings, "rows": rows}))
+    return path
+
+
+def _run_main(argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_merge_joins_the_folders_of_workers_and_writes_the_tables(tmp_path):
+    """Two workers split the published MTD runs by configuration; merging gives back every row and example."""
+    settings, rows = load_results(PUBLISHED / "mtd-small")
+    configs = sorted({row["config"] for row in rows})
+    mine = [row for row in rows if row["config"] in configs[::2]]
+    theirs = [row for row in rows if row["config"] not in configs[::2]]
+    assert mine and theirs
+    w0 = _worker_folder(tmp_path / "w0", settings, theirs)             # given in another order on purpose
+    w1 = _worker_folder(tmp_path / "w1", settings, mine)
+    code, out, err = _run_main(["merge", str(tmp_path / "merged"), str(w0), str(w1)])
+    assert code == 0, err
+    merged_settings, merged = load_results(tmp_path / "merged")
+    key = lambda row: (row["config"], row["run"])                      # noqa: E731
+    assert sorted(merged, key=key) == sorted(rows, key=key)
+    assert [row["config"] for row in merged] == [row["config"] for row in rows]   # Table I order, as one run wrote
+    assert merged_settings["merged_from"] == ["w0", "w1"]
+    assert {k: v for k, v in merged_settings.items() if k != "merged_from"} == settings
+    for row in merged:
+        worker = "w0" if row in theirs else "w1"
+        assert (tmp_path / "merged" / "examples" / f"{row['config']}-run{row['run']}.npz").read_bytes() == worker.encode()
+    assert (tmp_path / "merged" / "tables.md").is_file() and "merged" in out
+    # the workers go on: merging again rewrites the earlier merge
+    assert _run_main(["merge", str(tmp_path / "merged"), str(w0), str(w1)])[0] == 0
+
+
+@pytest.mark.parametrize("case, texts", [
+    ("other settings", ["other settings", "epochs is 3 in", "w1 but 15 in"]),
+    ("same run twice", ["run 0", "in both"]),
+    ("no results", ["no results.json"]),
+    ("out not a merge", ["not a merge"]),
+    ("out among folders", ["is one of the folders"]),
+])
+def test_merge_mistakes_get_one_line_exit_2(tmp_path, case, texts):
+    settings, rows = load_results(PUBLISHED / "mtd-small")
+    w0 = _worker_folder(tmp_path / "w0", settings, rows[:2])
+    other = rows[2:4] if case != "same run twice" else rows[1:3]
+    w1 = _worker_folder(tmp_path / "w1", {**settings, "epochs": 3} if case == "other settings" else settings, other)
+    out = tmp_path / "merged"
+    folders = [str(w0), str(w1)]
+    if case == "no results":
+        (tmp_path / "empty").mkdir()
+        folders.append(str(tmp_path / "empty"))
+    if case == "out not a merge":
+        out = w1
+        folders = [str(w0)]
+    if case == "out among folders":
+        out = w0
+    code, _, err = _run_main(["merge", str(out)] + folders)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(PROG), err
+    for text in texts:
+        assert text in lines[0], lines[0]
+    assert not (tmp_path / "merged").exists()

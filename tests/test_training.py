@@ -22,7 +22,7 @@ from ddtw_edu.training import (Objective, TrainingSchedule, compute_em_targets, 
 SR, HOP = 4, 1          # frames at t_n = n / 4 s in the hand-made note lists
 
 
-def random_batch(multilabel, blank, seed=0, lengths=(9, 6, 8)):
+def random_batch(multilabel, with_blank, seed=0, lengths=(9, 6, 8)):
     """A padded batch with random probabilities X and the targets of random note lists."""
     rng = np.random.default_rng(seed)
     items = []
@@ -39,14 +39,14 @@ def random_batch(multilabel, blank, seed=0, lengths=(9, 6, 8)):
         items.append(item)
     dataset = SequenceDataset(items, float_dtype=torch.float64)
     batch = dataset.collate([dataset[i] for i in range(len(items))])
-    D = 13 if blank else 12
-    logits = torch.tensor(rng.standard_normal((len(items), max(lengths), D)), requires_grad=True)
+    K = 13 if with_blank else 12
+    logits = torch.tensor(rng.standard_normal((len(items), max(lengths), K)), requires_grad=True)
     X = torch.sigmoid(logits) if multilabel else torch.softmax(logits, -1)
     return X, logits, batch, items
 
 
 def test_ctc_objective_equals_torch_ctc_in_value_and_gradient():
-    X, logits, batch, _ = random_batch(multilabel=False, blank=True)
+    X, logits, batch, _ = random_batch(multilabel=False, with_blank=True)
     ours = Objective("CTC-A", multilabel=False)(X, batch)
     (grad_ours,) = torch.autograd.grad(ours, logits)
     log_probs = torch.log_softmax(logits, -1).transpose(0, 1)
@@ -60,7 +60,7 @@ def test_ctc_objective_equals_torch_ctc_in_value_and_gradient():
 @pytest.mark.parametrize("config", ["SDTW-D", "SDTW-E-W"])
 @pytest.mark.parametrize("multilabel", [False, True])
 def test_sdtw_objective_is_the_batch_mean_of_algorithm_1(config, multilabel):
-    X, _, batch, items = random_batch(multilabel, blank=False)
+    X, _, batch, items = random_batch(multilabel, with_blank=False)
     ours = Objective(config, multilabel)(X, batch)
     cost = bce_cost if multilabel else nll_cost
     values = []
@@ -73,7 +73,7 @@ def test_sdtw_objective_is_the_batch_mean_of_algorithm_1(config, multilabel):
 
 @pytest.mark.parametrize("config", ["CTC-A", "CTC-B-W", "CTC-C"])
 def test_multilabel_ctc_objective_is_the_length_normalized_mean_of_algorithm_1(config):
-    X, _, batch, items = random_batch(multilabel=True, blank=True)
+    X, _, batch, items = random_batch(multilabel=True, with_blank=True)
     ours = Objective(config, multilabel=True)(X, batch)
     values = []
     for b, item in enumerate(items):
@@ -84,14 +84,14 @@ def test_multilabel_ctc_objective_is_the_length_normalized_mean_of_algorithm_1(c
 
 
 def test_strong_objective_equals_torch_nll_and_bce_over_the_valid_frames():
-    X, logits, batch, items = random_batch(multilabel=False, blank=False)
+    X, logits, batch, items = random_batch(multilabel=False, with_blank=False)
     mask = torch.arange(X.shape[1])[None] < batch["input_lengths"][:, None]
     strong = batch["strong"]
     sounding = mask & (strong.sum(-1) > 0)
     expected = F.nll_loss(torch.log(X[sounding]), strong[sounding].argmax(-1))
     torch.testing.assert_close(Objective("strong", multilabel=False)(X, batch), expected)
 
-    X, logits, batch, items = random_batch(multilabel=True, blank=False)
+    X, logits, batch, items = random_batch(multilabel=True, with_blank=False)
     mask = torch.arange(X.shape[1])[None] < batch["input_lengths"][:, None]
     expected = F.binary_cross_entropy(X[mask], batch["strong"][mask], reduction="sum") / mask.sum()
     torch.testing.assert_close(Objective("strong", multilabel=True)(X, batch), expected)
@@ -117,14 +117,14 @@ def test_em_targets_follow_libfmps_optimal_dtw_path():
 
 
 def test_em_objective_is_frame_loss_on_em_targets():
-    X, _, batch, _ = random_batch(multilabel=True, blank=False, seed=5)
+    X, _, batch, _ = random_batch(multilabel=True, with_blank=False, seed=5)
     targets = compute_em_targets(X, batch["stretched"], batch["input_lengths"], bce_cost)
     torch.testing.assert_close(Objective("EM", multilabel=True)(X, batch),
                                frame_loss(X, targets, batch["input_lengths"], multilabel=True))
 
 
 def test_objective_rejects_unknown_configs_and_wrong_output_sizes():
-    X, _, batch, _ = random_batch(multilabel=False, blank=False)
+    X, _, batch, _ = random_batch(multilabel=False, with_blank=False)
     with pytest.raises(ValueError, match="config must be one of"):
         Objective("CTC-D", multilabel=False)
     with pytest.raises(ValueError, match=r"X must have shape \(B, N, 13\)"):
@@ -163,7 +163,7 @@ def loader(items, batch_size, context=0):
                                           ("swd", "CTC-B"), ("swd", "SDTW-D-W")])
 def test_a_short_training_lowers_the_loss(task, config):
     torch.manual_seed(0)
-    model = build_model(task, blank=uses_blank(config), size="small")
+    model = build_model(task, with_blank=uses_blank(config), size="small")
     items = synthetic_items(6, multilabel=task == "swd", context=model.context)
     data = loader(items, batch_size=3, context=model.context)
     objective = Objective(config, multilabel=task == "swd")
@@ -180,7 +180,7 @@ def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path):
 
     def train(epochs, checkpoint):
         torch.manual_seed(1)
-        model = build_model("mtd", blank=False, size="small")
+        model = build_model("mtd", with_blank=False, size="small")
         shuffled = torch.utils.data.DataLoader(SequenceDataset(items, time_axes={"features": 2}), batch_size=2,
                                                shuffle=True, collate_fn=SequenceDataset(items, {"features": 2}).collate)
         schedule = TrainingSchedule(epochs=epochs, lr=1e-2)
@@ -199,7 +199,7 @@ def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path):
 
 def test_early_stopping_restores_the_best_epoch():
     items = synthetic_items(2, multilabel=False)
-    model = build_model("mtd", blank=False, size="small")
+    model = build_model("mtd", with_blank=False, size="small")
     val_calls = []
 
     def objective(X, batch):          # training loss falls, validation loss rises after epoch 0

@@ -50,6 +50,8 @@ the first minimal candidate). Precision: ``"numpy"`` and ``"numba"``
 compute in float64 whatever C's dtype, and ``"cuda"`` in C's dtype; H comes
 in C's dtype (``"numpy"``: float64; for gathered costs, in the dtype of
 ``log_probs``).
+
+Book: chapter 6, "Do the backends agree?".
 """
 import importlib
 

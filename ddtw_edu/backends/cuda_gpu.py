@@ -56,6 +56,8 @@ The simulator (``NUMBA_ENABLE_CUDASIM=1``, read when Numba is first imported)
 runs these kernels on the CPU for tests, one block after another; this module
 never sets it. There a block never has to wait for its neighbour, so a wait
 that is not over at the first look is a broken schedule and raises.
+
+Book: chapter 6, "The GPU backend: CUDA".
 """
 import math
 

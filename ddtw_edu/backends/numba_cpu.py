@@ -1,5 +1,8 @@
 """Fast CPU backend: batched dDTW forward and backward passes in Numba.
 
+Book: chapter 6, "Which cells can be computed at the same time?" and "The CPU backend:
+Numba".
+
 Schedule. The cells are visited in wavefronts of mutually independent cells
 (Sec. V-B only needs every predecessor to come first). If every step advances
 n (no step (0, j), as in CTC and SDTW-D), a whole row is a wavefront: N
@@ -49,6 +52,8 @@ def is_available():
 class Wavefronts:
     """Where every cell of an N x M grid lives in the packed layout.
 
+    Book: chapter 6, "Which cells can be computed at the same time?".
+
     Wavefront k holds the cells with index u in ``[u_lo[k], u_lo[k] + size[k])``:
     u = n on anti-diagonals (k = n + m), u = m on rows (k = n). Its cells are
     stored from ``offset[k]`` on. A step (i, j) moves from wavefront
@@ -93,8 +98,9 @@ class Wavefronts:
 Geometry = namedtuple("Geometry", ["dk", "du", "u_lo", "offset"])
 Geometry.__doc__ = "The int64 arrays of :class:`Wavefronts` that the kernels read (wavefront steps, starts, offsets)."
 
-PackedProblem = namedtuple("PackedProblem", ["costs", "weights", "weight_origin", "start_pos", "start_wave",
-                                             "end_pos", "gamma", "minimum"])
+PackedProblem = namedtuple("PackedProblem", ["costs", "weights", "weight_origin", "start_pos", "start_by_wave",
+                                             "start_first", "end_pos", "end_by_wave", "end_first", "gamma",
+                                             "minimum"])
 PackedProblem.__doc__ = """A BatchProblem and its costs in the lane layout, as the kernels read them.
 
 costs : ndarray, shape (G, N * M * LANES), float32 or float64
@@ -105,7 +111,14 @@ weights : float64 ndarray, shape (G, S, P * LANES)
 weight_origin : int64 ndarray, one entry per wavefront
 start_pos, end_pos : int64 ndarray, shape (G, LANES, K)
     Packed positions (cell * LANES + lane) of the boundary cells, -1 for
-    padding; ``start_wave`` holds each start cell's wavefront.
+    padding.
+start_by_wave, end_by_wave : int64 ndarray, shape (G, LANES * K)
+    Each group's boundary cells as flat indices ``lane * K + e`` into
+    ``start_pos[g]`` / ``end_pos[g]``, sorted by wavefront; those of
+    wavefront k are entries ``start_first[g, k]`` to ``start_first[g, k + 1]``
+    (likewise ``end_first``, int64 (G, wavefronts + 1)). A wavefront reads
+    only its own cells, so subsequence sets (a cell per frame) cost no more
+    than the cells they hold.
 gamma : float
 minimum : int, a code of :mod:`.kernel_codes`
 """
@@ -143,7 +156,9 @@ def _wavefront_candidates(candidates, open_weights, packed, g, Dg, geo, k, need_
     S would be all inf).
     """
     Cg, Wg = packed.costs[g], packed.weights[g]
-    start_pos, start_wave = packed.start_pos[g], packed.start_wave[g]
+    start_pos = packed.start_pos[g]
+    K_start = start_pos.shape[1]
+    start_lo, start_hi = packed.start_first[g, k], packed.start_first[g, k + 1]
     S = geo.dk.shape[0]
     lo = geo.u_lo[k]
     base = geo.offset[k] * LANES
@@ -169,18 +184,15 @@ def _wavefront_candidates(candidates, open_weights, packed, g, Dg, geo, k, need_
         for t in range(stop, T):
             Fs[t] = np.inf
             Ws[t] = 0.0
-    has_start = False
-    for l in range(LANES):
-        for e in range(start_pos.shape[1]):
-            has_start |= start_wave[l, e] == k
+    has_start = start_hi > start_lo
     if has_start:                               # else row S is left out: no start cell here
         Fs = candidates[S]
         for t in range(T):
             Fs[t] = np.inf
-        for l in range(LANES):
-            for e in range(start_pos.shape[1]):
-                if start_wave[l, e] == k:
-                    Fs[start_pos[l, e] - base] = Cg[start_pos[l, e]]
+        for q in range(start_lo, start_hi):
+            flat = packed.start_by_wave[g, q]
+            pos = start_pos[flat // K_start, flat % K_start]
+            Fs[pos - base] = Cg[pos]
     return T, S + 1 if has_start else S
 
 
@@ -292,7 +304,7 @@ def forward_kernel(packed, geo, D, values, end_grad):
     KE = packed.end_pos.shape[2]
     gamma, minimum = packed.gamma, packed.minimum
     for g in prange(n_groups):
-        candidates = np.empty((max(S1, KE), max(T_max, LANES)))       # F of Eq. (13)-(14), one column per cell
+        candidates = np.empty((S1, T_max))          # F of Eq. (13)-(14), one column per cell
         open_weights = np.empty((S1, T_max))
         tau = np.empty(max(T_max, LANES))
         count = np.empty(max(T_max, LANES))
@@ -302,14 +314,15 @@ def forward_kernel(packed, geo, D, values, end_grad):
             T, K = _wavefront_candidates(candidates, open_weights, packed, g, Dg, geo, k, False)
             base = geo.offset[k] * LANES
             _minimum_value(candidates, K, T, gamma, minimum, Dg[base:base + T], tau, count, total)   # Eq. (15)
+        b = np.empty((KE, LANES))                   # end costs, one row per end cell (a cell per frame: subsequence)
         for e in range(KE):                                                                     # Alg. 1, line 17
             for l in range(LANES):
                 pos = packed.end_pos[g, l, e]
-                candidates[e, l] = Dg[pos] if pos >= 0 else np.inf
+                b[e, l] = Dg[pos] if pos >= 0 else np.inf
         out = np.empty(LANES)
         grad = np.empty((KE, LANES))
-        _minimum_value(candidates, KE, LANES, gamma, minimum, out, tau, count, total)            # Eq. (17)
-        _minimum_gradient(candidates, KE, LANES, gamma, minimum, out, grad, tau, count, total)
+        _minimum_value(b, KE, LANES, gamma, minimum, out, tau, count, total)                     # Eq. (17)
+        _minimum_gradient(b, KE, LANES, gamma, minimum, out, grad, tau, count, total)
         for l in range(LANES):
             values[g, l] = out[l]
             for e in range(KE):
@@ -360,11 +373,9 @@ def backward_kernel(packed, geo, D, end_grad, E_waves, recycle, schedule, scale,
         for k in range(len(geo.u_lo) - 1, -1, -1):
             Ek = E_waves[g, k % R]
             base = geo.offset[k] * LANES
-            for l in range(LANES):                                       # Eq. (22)
-                for e in range(KE):
-                    pos = packed.end_pos[g, l, e]
-                    if pos >= base and pos < geo.offset[k + 1] * LANES:
-                        Ek[pos - base] += end_grad[g, l, e]
+            for q in range(packed.end_first[g, k], packed.end_first[g, k + 1]):          # Eq. (22)
+                l, e = packed.end_by_wave[g, q] // KE, packed.end_by_wave[g, q] % KE
+                Ek[packed.end_pos[g, l, e] - base] += end_grad[g, l, e]
             T, K = _wavefront_candidates(candidates, open_weights, packed, g, Dg, geo, k, True)
             Dk = Dg[base:base + T]
             _minimum_gradient(candidates, K, T, gamma, minimum, Dk, B, tau, count, total)       # Eq. (16)
@@ -546,14 +557,28 @@ def _pack_weights(W, waves):
 
 
 def _pack_cells(cells, waves):
-    """Boundary cells (B, K, 2) as packed positions and wavefronts (G, LANES, K), -1 padded."""
+    """Boundary cells (B, K, 2) in the lane layout, and per group sorted by wavefront.
+
+    Returns
+    -------
+    pos : int64 ndarray, shape (G, LANES, K)
+        Packed positions, -1 padded.
+    by_wave : int64 ndarray, shape (G, LANES * K)
+        Flat indices ``lane * K + e`` of each group's cells in wavefront order.
+    first : int64 ndarray, shape (G, wavefronts + 1)
+        Wavefront k's cells are ``by_wave[g, first[g, k]:first[g, k + 1]]``.
+    """
     cells = _pack_lanes(cells, -1)
     n, m = cells[..., 0], cells[..., 1]
     valid = n >= 0
     n, m = np.where(valid, n, 0), np.where(valid, m, 0)
-    wave = n if waves.schedule == ROWS else n + m
+    n_waves = len(waves.u_lo)
+    wave = np.where(valid, n if waves.schedule == ROWS else n + m, n_waves).reshape(len(cells), -1)
+    by_wave = np.argsort(wave, axis=1, kind="stable")       # padding (wave n_waves) sorts last
+    sorted_wave = np.take_along_axis(wave, by_wave, axis=1)
+    first = np.stack([np.searchsorted(w, np.arange(n_waves + 1)) for w in sorted_wave])
     pos = waves.position(n, m) * LANES + np.arange(LANES)[None, :, None]
-    return np.where(valid, pos, -1), np.where(valid, wave, -1)
+    return np.where(valid, pos, -1), by_wave.astype(np.int64), first.astype(np.int64)
 
 
 class PackedState:
@@ -601,10 +626,10 @@ def forward(C, problem):
     else:
         _pack_gathered(C.log_probs, C.Ye, problem.N_lengths, problem.M_lengths, *geometry, Cs)
     Ws, weight_origin = _pack_weights(problem.W, waves)
-    start_pos, start_wave = _pack_cells(problem.start, waves)
-    end_pos, _ = _pack_cells(problem.end, waves)
-    packed = PackedProblem(Cs, Ws, weight_origin, start_pos, start_wave, end_pos, problem.gamma,
-                           MINIMUM_CODES[problem.minimum])
+    start_pos, start_by_wave, start_first = _pack_cells(problem.start, waves)
+    end_pos, end_by_wave, end_first = _pack_cells(problem.end, waves)
+    packed = PackedProblem(Cs, Ws, weight_origin, start_pos, start_by_wave, start_first, end_pos, end_by_wave,
+                           end_first, problem.gamma, MINIMUM_CODES[problem.minimum])
     D = _allocate((G, N * M * LANES), np.float64)
     values = np.empty((G, LANES))
     end_grad = np.empty((G, LANES, end_pos.shape[2]))

@@ -6,6 +6,8 @@ line by line under ``@njit``, with no batching, packing or SIMD (compare
 tests, which hold it to the reference to rounding. Arguments as in
 :func:`ddtw_edu.reference.ddtw_forward`: C (N, M), steps (S, 2) int,
 W (N, M, S), start and end (K, 2) int, all 0-based; softmin only (Eq. 7).
+
+Book: chapter 6, "The CPU backend: Numba".
 """
 import numpy as np
 from numba import njit
@@ -26,30 +28,37 @@ def softmin(f, gamma, grad):
     return low - gamma * np.log(total)
 
 
+# Chapter 6 prints this source: lines of at most 77 characters fit the column of the page.
 @njit(cache=True)
 def ddtw_forward(C, steps, W, start, end, gamma):
-    """Algorithm 1: the value (Eq. 17), D (Eq. 15), B (Eq. 16) and the gradient of mu over the end cells."""
+    """Algorithm 1 for one cost matrix, softmin only.
+
+    Returns the value (Eq. 17), D (Eq. 15), B (Eq. 16) and the gradient
+    of mu over the end cells.
+    """
     N, M = C.shape
     S = len(steps)
     D = np.full((N, M), np.inf)
     B = np.zeros((N, M, S + 1))
     f = np.empty(S + 1)
-    for m in range(M):                                          # Alg. 1, line 7
-        for n in range(N):                                      # line 8
-            for s in range(S):                                  # lines 9-11, Eq. 13
+    for m in range(M):                              # Alg. 1, line 7
+        for n in range(N):                          # line 8
+            for s in range(S):                      # lines 9-11, Eq. 13
                 i, j = steps[s, 0], steps[s, 1]
-                open_step = n >= i and m >= j and W[n, m, s] < np.inf
-                f[s] = D[n - i, m - j] + W[n, m, s] * C[n, m] if open_step else np.inf
+                if n >= i and m >= j and W[n, m, s] < np.inf:
+                    f[s] = D[n - i, m - j] + W[n, m, s] * C[n, m]
+                else:
+                    f[s] = np.inf
             f[S] = np.inf
-            for k in range(len(start)):                         # line 12, Eq. 14
+            for k in range(len(start)):             # line 12, Eq. 14
                 if start[k, 0] == n and start[k, 1] == m:
                     f[S] = C[n, m]
-            D[n, m] = softmin(f, gamma, B[n, m])                # lines 13-14
+            D[n, m] = softmin(f, gamma, B[n, m])    # lines 13-14
     b = np.empty(len(end))
-    for k in range(len(end)):                                   # line 17
+    for k in range(len(end)):                       # line 17
         b[k] = D[end[k, 0], end[k, 1]]
     end_grad = np.empty(len(end))
-    value = softmin(b, gamma, end_grad)                         # line 18, Eq. 17
+    value = softmin(b, gamma, end_grad)             # line 18, Eq. 17
     return value, D, B, end_grad
 
 

@@ -5,6 +5,8 @@ handed to :func:`ddtw_edu.reference.ddtw_forward` and
 :func:`ddtw_edu.reference.ddtw_backward` (Algorithms 1 and 2) in float64. It is
 the oracle the fast backends are tested against, and the only backend that
 keeps the backtracking tensor B (Eq. 16) and G (Eq. 23) of every item.
+
+Book: chapter 6, "Do the backends agree?".
 """
 from dataclasses import dataclass, field
 

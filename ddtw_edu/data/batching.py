@@ -22,6 +22,8 @@ of the losses:
 
 Padding never changes a loss value: every loss reads only the valid region
 of each item (checked in ``tests/test_data_batching.py``).
+
+Book: chapter 7, "Twelve objectives".
 """
 from collections.abc import Mapping
 

@@ -14,13 +14,14 @@ bin ``3 * (p - 24) + 1`` with one bin on either side, and bins 3q, 3q + 1, 3q + 
 to semitone q (the CNNs of Tables II and V pool bins in threes). With
 ``center_bins=False`` pitch p sits at bin ``3 * (p - 24)``.
 
-Compression. The authors store the plain magnitude |X| and leave the scaling to the
+Compression. The authors store the plain CQT magnitude and leave the scaling to the
 networks (the MTD network divides every frame by its squared norm, the SWD network
-starts with a layer norm). This module returns ``log(1 + gamma * |X|)`` with
-gamma = 10 by default (logarithmic compression as in FMP, Sec. 3.1.2.1): it is
-fixed, not normalized per file, so features of different recordings are comparable,
-and a peak-normalized (0.9) sine gives values up to about 5.4. ``compression=None``
-gives the authors' plain magnitude.
+starts with a layer norm). This module returns ``log(1 + compression_factor * magnitude)``
+with ``compression_factor = 10`` by default (logarithmic compression as in FMP,
+Sec. 3.1.2.1, where the factor is called gamma; here gamma is the softmin temperature,
+book/notation.md): it is fixed, not normalized per file, so features of different
+recordings are comparable, and a peak-normalized (0.9) sine gives values up to about 5.4.
+``compression=None`` gives the authors' plain magnitude.
 
 Frames. librosa's CQT is centred: frame n describes the audio around sample n * hop, time
 n * hop / sr, and a signal of L samples has N = 1 + L // hop frames.
@@ -30,6 +31,8 @@ per recording (``librosa.estimate_tuning``) and shift all bins by it; pass
 ``tuning=None`` for that. Here the estimate is taken in semitones (offsets within
 +-50 cents) and converted to bins; the authors' call estimates in thirds of a semitone,
 so it only sees offsets within +-16.7 cents and folds larger ones onto a neighbouring bin.
+
+Book: chapter 7, "The data".
 """
 import hashlib
 import inspect
@@ -50,7 +53,7 @@ _CACHE_FORMAT = 1  # bump when the computation changes, so old cache files are n
 
 
 def hcqt(audio, sr=SR, hop=MTD_HOP, fmin=C1, bins_per_octave=36, n_octaves=6, harmonics=HARMONICS,
-         compression="log", gamma=10.0, center_bins=True, tuning=0.0):
+         compression="log", compression_factor=10.0, center_bins=True, tuning=0.0):
     """Harmonic CQT of a mono signal: one librosa CQT per harmonic, log-compressed.
 
     Parameters
@@ -70,9 +73,9 @@ def hcqt(audio, sr=SR, hop=MTD_HOP, fmin=C1, bins_per_octave=36, n_octaves=6, ha
     harmonics : sequence of float
         Harmonic of each channel; channel c uses the lowest frequency harmonics[c] * fmin.
     compression : {"log", None}
-        "log": log(1 + gamma * |X|); None: |X|.
-    gamma : float
-        Compression factor (> 0) for "log".
+        "log": log(1 + compression_factor * magnitude); None: the magnitude of the CQT.
+    compression_factor : float
+        Factor (> 0) of the logarithmic compression "log".
     center_bins : bool
         Centre the bins of each semitone on it (module docstring).
     tuning : float or None
@@ -81,8 +84,8 @@ def hcqt(audio, sr=SR, hop=MTD_HOP, fmin=C1, bins_per_octave=36, n_octaves=6, ha
 
     Returns
     -------
-    H : ndarray, shape (len(harmonics), n_octaves * bins_per_octave, N), float32
-        N = 1 + L // hop; frame n is at time n * hop / sr.
+    features : ndarray, shape (len(harmonics), n_octaves * bins_per_octave, N), float32
+        The HCQT; N = 1 + L // hop, frame n is at time n * hop / sr.
     """
     import librosa
 
@@ -104,8 +107,8 @@ def hcqt(audio, sr=SR, hop=MTD_HOP, fmin=C1, bins_per_octave=36, n_octaves=6, ha
         raise ValueError(f"harmonics must be a non-empty sequence of positive numbers, got {harmonics!r}")
     if compression not in ("log", None):
         raise ValueError(f"compression must be 'log' or None, got {compression!r}")
-    if not np.isfinite(gamma) or gamma <= 0:
-        raise ValueError(f"gamma must be a positive number, got {gamma!r}")
+    if not np.isfinite(compression_factor) or compression_factor <= 0:
+        raise ValueError(f"compression_factor must be a positive number, got {compression_factor!r}")
     n_bins = n_octaves * bins_per_octave
     per_semitone = bins_per_octave // 12
     if center_bins:   # shift down by (bins per semitone - 1) / 2 bins: the middle bin is on the pitch
@@ -122,21 +125,21 @@ def hcqt(audio, sr=SR, hop=MTD_HOP, fmin=C1, bins_per_octave=36, n_octaves=6, ha
                          f"harmonics, or raise sr")
 
     N = 1 + len(audio) // hop
-    H = np.empty((len(harmonics), n_bins, N), dtype=np.float32)
+    features = np.empty((len(harmonics), n_bins, N), dtype=np.float32)
     for c, h in enumerate(harmonics):
         try:
             with warnings.catch_warnings():
                 # the CQT downsamples the audio for its low octaves; for short excerpts that signal is shorter
                 # than librosa's FFT, which it zero-pads (correctly) with a warning
                 warnings.filterwarnings("ignore", "n_fft=.* is too large for input signal", UserWarning)
-                X = librosa.cqt(audio, sr=sr, hop_length=hop, fmin=h * fmin, n_bins=n_bins,
-                                bins_per_octave=bins_per_octave, tuning=0.0)
+                cqt = librosa.cqt(audio, sr=sr, hop_length=hop, fmin=h * fmin, n_bins=n_bins,
+                                  bins_per_octave=bins_per_octave, tuning=0.0)
         except librosa.util.exceptions.ParameterError as err:
             raise ValueError(f"librosa.cqt rejects the parameters of harmonic {h}: {err}") from None
-        H[c] = np.abs(X[:, :N])
+        features[c] = np.abs(cqt[:, :N])
     if compression == "log":
-        np.log1p(gamma * H, out=H)
-    return H
+        np.log1p(compression_factor * features, out=features)
+    return features
 
 
 # ----------------------------------------------------------------------------- cache
@@ -208,8 +211,10 @@ def _cache_entry(audio, cache_dir, params):
 
     params = _hcqt_params(params)
     identity, source = _source_identity(audio)
+    # the key keeps the factor's former name "gamma", so features cached before the rename are still found
+    named = {("gamma" if name == "compression_factor" else name): value for name, value in params.items()}
     key = json.dumps({"format": _CACHE_FORMAT, "librosa": librosa.__version__, "source": identity,
-                      "params": params}, sort_keys=True)
+                      "params": named}, sort_keys=True)
     folder = Path(cache_dir if cache_dir is not None else default_cache_dir()) / "hcqt"
     return folder / (hashlib.sha256(key.encode()).hexdigest()[:40] + ".npy"), source, params
 
@@ -239,15 +244,15 @@ def cached_hcqt(audio, cache_dir=None, **params):
 
     Returns
     -------
-    H : ndarray, shape (len(harmonics), n_bins, N), float32
+    features : ndarray, shape (len(harmonics), n_bins, N), float32
     """
     target, source, params = _cache_entry(audio, cache_dir, params)
     if target.is_file():
         return np.load(target)
     signal = load_audio(source, sr=params["sr"]) if isinstance(source, Path) else source
-    H = hcqt(signal, **params)
+    features = hcqt(signal, **params)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp.npy")
-    np.save(tmp, H)
+    np.save(tmp, features)
     os.replace(tmp, target)
-    return H
+    return features

@@ -46,6 +46,8 @@ and marks a finished one with a file that names the generator version, so a set
 made by an older generator is never reused. Everything is deterministic in
 (size, seed) and the generator version (the number of worker processes does
 not matter).
+
+Book: chapter 7, "The data"; chapter 8, "The data, cut into segments".
 """
 import json
 from pathlib import Path
@@ -130,6 +132,8 @@ def is_complete(folder):
 
 def default_dataset(dataset, size="small", seed=0, root=None, progress=True):
     """The folder of a generated data set, generating it on first use.
+
+    Book: chapter 7, "The data"; chapter 8, "The data, cut into segments".
 
     Parameters
     ----------

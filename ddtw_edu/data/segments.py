@@ -6,6 +6,8 @@ adds 37 context frames on each side (zeros beyond the recording's edges),
 and derives each segment's weak targets from the strong annotation inside it,
 as the paper does ("the segmentation is derived from strongly aligned
 reference annotations").
+
+Book: chapter 8, "The data, cut into segments".
 """
 import numpy as np
 
@@ -40,6 +42,8 @@ def pad_context(features, context):
 
 def segment_item(item, length, hop=None, context=0):
     """Cut one item into segments of ``length`` frames, each with its own targets.
+
+    Book: chapter 8, "The data, cut into segments".
 
     Parameters
     ----------

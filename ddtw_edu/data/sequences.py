@@ -4,6 +4,8 @@ This joins the loaders (:mod:`.mtd`, :mod:`.swd`), the features
 (:mod:`.features`) and the targets (:mod:`.targets`) into the items that
 :class:`.batching.SequenceDataset` takes. Features have shape (6, 216, N), so
 their time axis is 2 (:data:`TIME_AXES`).
+
+Book: chapter 7, "The data"; chapter 8, "The data, cut into segments".
 """
 from tqdm.auto import tqdm
 
@@ -39,6 +41,8 @@ def _item(name, audio_path, notes, hop, polyphonic, cache_dir, drop_last_note=Fa
 def mtd_sequences(root, folds=None, cache_dir=None, hop=MTD_HOP, progress=True, protocol="table1"):
     """Items of an MTD folder: HCQT of each excerpt with melody targets (Sec. VII-B).
 
+    Book: chapter 7, "The data".
+
     Parameters
     ----------
     root : str or Path
@@ -70,6 +74,8 @@ def mtd_sequences(root, folds=None, cache_dir=None, hop=MTD_HOP, progress=True, 
 
 def swd_sequences(root, part=None, split=None, cache_dir=None, hop=SWD_HOP, progress=True):
     """Items of an SWD folder: HCQT of each recording with pitch-class targets (Sec. VII-C).
+
+    Book: chapter 8, "The data, cut into segments".
 
     Parameters
     ----------

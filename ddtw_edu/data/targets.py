@@ -55,6 +55,8 @@ Deliberate differences from the authors' code (github.com/groupmm/dDTW_CTC)
 - (Split files: their ``pd.read_csv`` of ``MTD_split5-*.csv`` reads the first
   theme of every split as a header row and drops it; split handling lives in
   the MTD loader, not here.)
+
+Book: chapter 7, "The data"; chapter 8, "The data, cut into segments".
 """
 import numpy as np
 

@@ -14,16 +14,24 @@ Conventions
 - The collapse map turns a frame-wise path into a label sequence: merge runs
   of equal symbols, then delete blanks. Without a blank only the merging is
   left, so no decoded sequence can hold the same label twice in a row: a
-  repeated note needs the blank (Sec. VII-E 3).
+  repeated note needs the blank (Sec. VII-E 3), or an onset channel
+  (:func:`onset_decode`, :mod:`ddtw_edu.onsets`).
+
+Book: chapter 7, "Decoding one theme"; chapter 9, "Repetitions without a blank"
+(:func:`onset_decode`).
 """
 import math
 from collections import defaultdict
 
 import numpy as np
 
+from ..parameters import check_blank
+
 
 def greedy_decode(log_probs, blank=None):
     """Best path decoding: the most probable channel per frame, collapsed.
+
+    Book: chapter 7, "Decoding one theme".
 
     Parameters
     ----------
@@ -47,8 +55,66 @@ def greedy_decode(log_probs, blank=None):
     return labels.tolist()
 
 
+def onset_decode(X, onset=0, threshold=0.5):
+    """Note sequence of a network with an onset channel: a new note at every onset.
+
+    Book: chapter 9, "Repetitions without a blank".
+
+    The rule. An onset is the first frame of every run of frames with
+    ``X[n, onset] >= threshold``. Notes start at frame 0 (where every
+    alignment path of :mod:`ddtw_edu.onsets` starts its first note) and at each
+    onset after it; a note's class is the channel with the largest summed
+    probability over its frames, up to the frame before the next onset. So a
+    repeated note comes out twice when the onset channel fires twice, which
+    the collapse map of :func:`greedy_decode` cannot do. If no frame reaches
+    the threshold, the network has shown no onset at all, and the result is
+    :func:`greedy_decode` of the class channels (runs merged).
+
+    Why the first frame of a run and not every local maximum: the alignment
+    gives a note one onset frame and at least one sustain frame, so two notes
+    never start in adjacent frames; a run above the threshold is one blurred
+    onset, and counting its local maxima would split a run with two bumps
+    into two notes (and would need a rule for plateaus).
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, K)
+        Probabilities: the onset probability in channel ``onset``, the classes
+        in the other channels.
+    onset : int
+        Channel index of the onsets (0 in ddtw_edu's onset networks).
+    threshold : float
+        Onset probability at which a frame counts, in (0, 1].
+
+    Returns
+    -------
+    labels : list of int
+        Channel indices of X (never ``onset``), as :func:`greedy_decode` returns them.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] < 2:
+        raise ValueError(f"X must have shape (N, K) with K >= 2 (onsets and classes), got {X.shape}")
+    if not np.isfinite(X).all():
+        raise ValueError("X must be finite (probabilities)")
+    if isinstance(onset, bool) or not isinstance(onset, (int, np.integer)) or not 0 <= onset < X.shape[1]:
+        raise ValueError(f"onset must be a channel index in [0, {X.shape[1]}), got {onset!r}")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)) \
+            or not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be a number in (0, 1], got {threshold!r}")
+    classes = np.delete(np.arange(X.shape[1]), onset)        # channel of each class column
+    P = X[:, classes]
+    above = X[:, onset] >= threshold
+    onsets = np.flatnonzero(above & ~np.concatenate([[False], above[:-1]]))
+    if len(onsets) == 0:
+        return classes[greedy_decode(P)].tolist()
+    starts = np.union1d([0], onsets)
+    return classes[np.add.reduceat(P, starts, axis=0).argmax(axis=1)].tolist()
+
+
 def beam_search_decode(log_probs, beam_width=10, blank=None):
     """CTC prefix beam search (Graves 2012, paper ref. [8]; Hannun et al. 2014).
+
+    Book: chapter 7, "Decoding one theme".
 
     After each frame n it keeps the ``beam_width`` most probable label
     sequences (prefixes) y, each with the summed probability of all paths
@@ -194,13 +260,6 @@ def _check_log_probs(log_probs, blank):
         raise ValueError("log_probs must be finite or -inf (no NaN, no +inf)")
     check_blank(blank, log_probs.shape[1])
     return log_probs
-
-
-def check_blank(blank, K):
-    """Raise ValueError unless ``blank`` is None or a channel index in [0, K)."""
-    if blank is not None and (isinstance(blank, bool) or not isinstance(blank, (int, np.integer))
-                              or not 0 <= blank < K):
-        raise ValueError(f"blank must be None or a channel index in [0, {K}), got {blank!r}")
 
 
 def _as_labels(sequence, name):

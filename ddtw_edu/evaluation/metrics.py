@@ -21,10 +21,12 @@ Conventions
   compares ``argmax`` of prediction and reference over all frames; the argmax
   of a rest's all-zero row is 0, so a rest counts as class 0 (pitch class C):
   ``rests="first_class"``.
+
+Book: chapter 7, "Which frames the accuracy counts" (:func:`frame_accuracy`).
 """
 import numpy as np
 
-from .decoding import check_blank
+from ..parameters import check_blank
 
 
 RESTS = ("skip", "first_class")
@@ -32,6 +34,8 @@ RESTS = ("skip", "first_class")
 
 def frame_accuracy(X, strong, blank=None, rests="skip"):
     """Frame-wise pitch-class accuracy of a single-label prediction (MTD, Table III).
+
+    Book: chapter 7, "Which frames the accuracy counts".
 
     A frame counts as correct when the most probable class channel (the blank
     channel ignored, the first one on ties) is the reference class. A rest

@@ -1,9 +1,9 @@
-"""The experiments of Sec. VII, end to end: ``python -m ddtw_edu.experiments mtd|swd|report``.
+"""The experiments of Sec. VII, end to end: ``python -m ddtw_edu.experiments mtd|swd|report|merge``.
 
 tasks          the MTD (Sec. VII-B) and SWD (Sec. VII-C) settings
 data           train/val/test items of a data folder, the retrieval database
 evaluate       test metrics of a trained network (Tables III-IV, Fig. 11)
-run            train every configuration, evaluate, write results (resumable)
+run            train every configuration, evaluate, write results (resumable); merge workers' folders
 report         results as the paper's tables, beside its numbers (paper_results)
 alignments     soft alignments of a network's predictions (Fig. 10)
 figures        predictions, alignments and runs as in Fig. 9-11

@@ -1,4 +1,4 @@
-"""Command line: ``python -m ddtw_edu.experiments mtd|swd|report``.
+"""Command line: ``python -m ddtw_edu.experiments mtd|swd|report|merge|evaluate``.
 
 Examples
 --------
@@ -19,6 +19,12 @@ Turn a results folder into the paper's tables (markdown and CSV)::
 
     python -m ddtw_edu.experiments report results/mtd
 
+Use both cores: two workers split the configurations, then merge (and report)::
+
+    python -m ddtw_edu.experiments mtd --runs 5 --configs CTC-A CTC-B ... --out results/mtd-w0 &
+    python -m ddtw_edu.experiments mtd --runs 5 --configs SDTW-D SDTW-E ... --out results/mtd-w1 &
+    python -m ddtw_edu.experiments merge results/mtd results/mtd-w0 results/mtd-w1
+
 Mistakes in the arguments (a missing or malformed data folder, ``--epochs 0``,
 an ``--out`` folder of other settings, ...) are answered in one line with exit
 code 2, before any data is generated or feature computed and before ``--out``
@@ -29,9 +35,10 @@ import sys
 
 from ..data.generate import SIZES
 from ..protocols import PROTOCOLS
-from ..training import TRAINING_CONFIGS
+from ..minimum import MINIMUM_FUNCTIONS
+from ..training import EXTENSION_CONFIGS, TRAINING_CONFIGS
 from .report import check_results_folder, write_report
-from .run import describe_plan, plan_experiment, run_plan
+from .run import describe_plan, merge_results, plan_experiment, reevaluate_results, run_plan
 
 PROG = "python -m ddtw_edu.experiments"
 
@@ -44,8 +51,10 @@ def _parser():
                        ("swd", "multi-label pitch classes (Sec. VII-C, Fig. 11)")):
         run = commands.add_parser(task, help=f"train and evaluate: {what}")
         run.add_argument("--out", required=True, help="results folder (an existing one is resumed)")
-        run.add_argument("--configs", nargs="+", default=list(TRAINING_CONFIGS), choices=TRAINING_CONFIGS,
-                         metavar="CONFIG", help=f"configurations (default all: {' '.join(TRAINING_CONFIGS)})")
+        run.add_argument("--configs", nargs="+", default=list(TRAINING_CONFIGS),
+                         choices=TRAINING_CONFIGS + EXTENSION_CONFIGS, metavar="CONFIG",
+                         help=f"configurations (default all of the paper: {' '.join(TRAINING_CONFIGS)}; "
+                              f"beyond it, on mtd: {' '.join(EXTENSION_CONFIGS)})")
         run.add_argument("--data", help="a real or generated data folder (default: the generated data set)")
         run.add_argument("--data-size", default="small", choices=SIZES, help="size of the generated data set")
         run.add_argument("--runs", type=int, default=1, help="training runs per configuration")
@@ -53,7 +62,10 @@ def _parser():
         run.add_argument("--model-size", choices=("paper", "small"),
                          help="network (default: paper on a GPU, small on the CPU)")
         run.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda if available")
-        run.add_argument("--gamma", type=float, default=1.0, help="softmin temperature (> 0)")
+        run.add_argument("--gamma", type=float, default=1.0, help="softmin (or sparsemin) temperature (> 0)")
+        run.add_argument("--minimum", default="softmin", choices=MINIMUM_FUNCTIONS,
+                         help="minimum function of the dDTW losses (default softmin, the paper's; hardmin "
+                              "trains on the one best path)")
         run.add_argument("--protocol", default="table1", choices=tuple(PROTOCOLS),
                          help="table1: the paper as printed (default); authors: as the authors' code does "
                               "(see ddtw_edu.protocols)")
@@ -64,6 +76,12 @@ def _parser():
     report = commands.add_parser("report", help="write the tables of a results folder")
     report.add_argument("results", help="a folder written by the mtd or swd command")
     report.add_argument("--out", help="where to write tables.md and the CSV (default: the results folder)")
+    evaluate = commands.add_parser("evaluate", help="evaluate the saved networks of a results folder again "
+                                                    "(after a metric was added or changed)")
+    evaluate.add_argument("results", help="a folder written by the mtd or swd command")
+    merge = commands.add_parser("merge", help="merge the results folders of workers that split one experiment")
+    merge.add_argument("out", help="the merged folder (created; an earlier merge is rewritten)")
+    merge.add_argument("folders", nargs="+", help="results folders made with the same settings")
     return parser
 
 
@@ -84,10 +102,27 @@ def main(argv=None):
             return _error(exc)
         print(write_report(args.results, args.out))
         return 0
+    if args.command == "evaluate":
+        try:
+            rows, done = reevaluate_results(args.results)
+        except ValueError as exc:
+            return _error(exc)
+        print(f"evaluated {done} of the {len(rows)} runs of {args.results} again")
+        print(write_report(args.results))
+        return 0
+    if args.command == "merge":
+        try:
+            rows = merge_results(args.out, args.folders)
+        except ValueError as exc:
+            return _error(exc)
+        print(f"merged {len(rows)} runs of {len(args.folders)} folders into {args.out}")
+        print(write_report(args.out))
+        return 0
     try:
         plan = plan_experiment(args.command, args.out, configs=args.configs, data=args.data, runs=args.runs,
                                epochs=args.epochs, model_size=args.model_size, device=args.device, seed=args.seed,
-                               data_size=args.data_size, gamma=args.gamma, protocol=args.protocol)
+                               data_size=args.data_size, gamma=args.gamma, protocol=args.protocol,
+                               minimum=args.minimum)
     except ValueError as exc:
         return _error(exc)
     print(describe_plan(plan), flush=True)

@@ -7,6 +7,9 @@ align X with the extended label sequence (blanks at the even 0-based
 positions), the SDTW configurations with the weak targets. The reference
 alignment of Fig. 10(f) comes from the strong annotation instead: frame n is
 aligned to the weak target whose run of frames contains n.
+
+Book: chapter 7, "Predictions and alignments (Fig. 9)"; chapter 8, "Predictions and soft
+alignments (Fig. 10)" and "What reproduces, and what does not".
 """
 import numpy as np
 import torch
@@ -40,6 +43,9 @@ def alignment_targets(config, example, multilabel):
 
 def compute_soft_alignment(config, X, example, multilabel, gamma=1.0, backend="numba"):
     """E of dDTW for predictions X under ``config``'s costs and building blocks.
+
+    Book: chapter 7, "Predictions and alignments (Fig. 9)"; chapter 8, "Predictions and soft
+    alignments (Fig. 10)".
 
     Parameters
     ----------

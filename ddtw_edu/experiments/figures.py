@@ -4,12 +4,16 @@ and a rerun's metrics beside the paper's (Tables III-IV as charts).
 Like the paper's figures, and unlike the matrix plots of the theory chapters,
 these draw time (frames n) along the horizontal axis. Every helper takes
 ``ax=None``, returns what it drew, and never calls ``plt.show()``.
+
+Book: chapter 7, "Our rerun" and "Predictions and alignments (Fig. 9)"; chapter 8, "Our rerun"
+and "Predictions and soft alignments (Fig. 10)".
 """
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 
 from ..configs import CONFIGS, CTC_CONFIGS
+from ..models import check_choice
 from ..plotting import get_axes
 from .alignments import compute_soft_alignment, reference_alignment
 
@@ -30,32 +34,34 @@ def _draw_rows(rows, red, ax):
     return images
 
 
-def plot_predictions(X, blank, ax=None, title=None):
+def plot_predictions(X, with_blank, ax=None, title=None):
     """Predicted probabilities over time, pitch classes upwards, the blank (if any) in red at the bottom.
 
     Parameters
     ----------
     X : ndarray, shape (N, 12 + Z)
-        Probabilities, blank in column 0 when ``blank``.
-    blank : bool
+        Probabilities, blank in column 0 when ``with_blank``.
+    with_blank : bool
+        Whether column 0 of X is the blank (Z = 1).
     ax : matplotlib Axes, optional
     title : str, optional
 
     Returns
     -------
     list of AxesImage
-        The pitch-class image, and the blank row's image when ``blank``.
+        The pitch-class image, and the blank row's image when ``with_blank``.
     """
+    check_choice(with_blank, "with_blank", (False, True))
     ax = get_axes(ax)
     X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 12 + int(blank):
-        raise ValueError(f"X must have shape (N, {12 + int(blank)}), got {X.shape}")
-    D = X.shape[1]
-    red = np.zeros(D, bool)
-    red[0] = blank                                  # row 0 of X.T is the blank when there is one
+    if X.ndim != 2 or X.shape[1] != 12 + int(with_blank):
+        raise ValueError(f"X must have shape (N, {12 + int(with_blank)}), got {X.shape}")
+    K = X.shape[1]
+    red = np.zeros(K, bool)
+    red[0] = with_blank                             # row 0 of X.T is the blank when there is one
     images = _draw_rows(X.T, red, ax)
-    ax.set_yticks(np.arange(D))
-    ax.set_yticklabels(([BLANK_SYMBOL] if blank else []) + list(PITCH_CLASSES))
+    ax.set_yticks(np.arange(K))
+    ax.set_yticklabels(([BLANK_SYMBOL] if with_blank else []) + list(PITCH_CLASSES))
     ax.set_xlabel("n (frames)")
     if title is not None:
         ax.set_title(title)
@@ -94,6 +100,8 @@ def plot_soft_alignment(E, blank_rows=False, ax=None, title=None):
 
 def plot_runs(table, ax=None, paper=None, paper_best_above=None, color="tab:blue"):
     """Median F-measure per configuration with min-max whiskers over runs (Fig. 11).
+
+    Book: chapter 8, "Our rerun".
 
     Parameters
     ----------
@@ -137,6 +145,8 @@ def plot_runs(table, ax=None, paper=None, paper_best_above=None, color="tab:blue
 
 def plot_versus_paper(table, column, paper, ax=None, best=None, ylabel=None):
     """Per configuration, our value as a bar beside the paper's (a column of Table III or IV as a chart).
+
+    Book: chapter 7, "Our rerun".
 
     Parameters
     ----------
@@ -188,6 +198,9 @@ def plot_versus_paper(table, column, paper, ax=None, best=None, ylabel=None):
 def plot_example(config, example, multilabel, axes=None, gamma=1.0):
     """One panel pair of Fig. 9/10: a network's predictions and the soft alignment they induce.
 
+    Book: chapter 7, "Predictions and alignments (Fig. 9)"; chapter 8, "Predictions and soft
+    alignments (Fig. 10)".
+
     Parameters
     ----------
     config : str
@@ -208,16 +221,16 @@ def plot_example(config, example, multilabel, axes=None, gamma=1.0):
     """
     if axes is None:
         axes = plt.subplots(1, 2, figsize=(11, 3.2), layout="constrained")[1]
-    blank = config in CTC_CONFIGS
+    with_blank = config in CTC_CONFIGS
     name = example.get("name", "")
-    predictions = plot_predictions(example["X"], blank, ax=axes[0], title=f"{config}: predictions X ({name})")
+    predictions = plot_predictions(example["X"], with_blank, ax=axes[0], title=f"{config}: predictions X ({name})")
     if config in CONFIGS:
         E = compute_soft_alignment(config, example["X"], example, multilabel, gamma)
         title = f"{config}: soft alignment E"
     else:
         E = reference_alignment(example["strong"])
         title = "alignment of the strong annotation"
-    alignment = plot_soft_alignment(E, blank_rows=blank, ax=axes[1], title=title)
+    alignment = plot_soft_alignment(E, blank_rows=with_blank, ax=axes[1], title=title)
     return {"predictions": predictions, "alignment": alignment, "E": E}
 
 

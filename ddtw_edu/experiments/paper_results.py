@@ -4,6 +4,8 @@ Numbers are from Zeitler & Müller (IEEE TASLP 2026), measured on the real MTD
 with the Table II network: accuracy as mean and best of five runs; retrieval
 of the run with the lowest validation loss; LER as mean and best of five
 runs. Fig. 11 (SWD) is a bar chart whose values the text gives only in part.
+
+Book: chapter 7, "What the paper found".
 """
 TABLE_III_COLUMNS = ("accuracy_mean", "accuracy_best", "top1", "top10", "top50", "mrr")
 TABLE_III = {

@@ -10,15 +10,19 @@ pages use the narrow tables of :func:`mtd_comparison` and :func:`swd_comparison`
 (one metric group per table, ours and the paper's figure side by side) and the
 sentences of :mod:`.findings`, which check each of the paper's findings on a
 rerun, so that the prose says what the numbers say.
+
+Book: chapter 7, "Our rerun" and "What one epoch costs"; chapter 8, "Our rerun".
 """
 import csv
 import json
 import math
 from pathlib import Path
 
+import numpy as np
+
 from ..evaluation import summarize_runs
 from ..tables import markdown_table
-from ..training import TRAINING_CONFIGS
+from ..training import EXTENSION_CONFIGS, TRAINING_CONFIGS, uses_blank
 from .paper_results import FIG_11_TEXT, TABLE_III, TABLE_III_COLUMNS, TABLE_IV, TABLE_IV_COLUMNS
 from .run import data_label, load_results
 
@@ -29,7 +33,7 @@ def _by_config(rows):
     groups = {}
     for row in rows:
         groups.setdefault(row["config"], []).append(row)
-    return {config: groups[config] for config in TRAINING_CONFIGS if config in groups}
+    return {config: groups[config] for config in TRAINING_CONFIGS + EXTENSION_CONFIGS if config in groups}
 
 
 def summarize_mtd(rows):
@@ -48,7 +52,28 @@ def summarize_mtd(rows):
                          **{k: chosen[k] for k in ("top1", "top10", "top50", "mrr")},
                          "ler_greedy_mean": greedy["mean"], "ler_greedy_best": greedy["min"],
                          "ler_beam_mean": beam["mean"], "ler_beam_best": beam["min"]}
+        for key in ("ler_greedy_repeats", "ler_greedy_no_repeats"):     # results before these metrics lack them
+            values = [r[key] for r in runs if r.get(key) is not None]
+            if values:
+                table[config][key + "_mean"] = float(np.mean(values))
     return table
+
+
+REPEATS_COLUMNS = ("ler_greedy_repeats_mean", "ler_greedy_no_repeats_mean")
+
+
+def repeats_table(table):
+    """Markdown: mean greedy LER on the test themes with and without a repeated note, per configuration.
+
+    The paper's closing remark (Sec. VIII): with repeated symbols, CTC decodes
+    with a lower error rate than SDTW, which has no blank to keep them apart.
+    None when the results have no such columns (made before they existed).
+    """
+    rows = [[config, "yes" if uses_blank(config) else "no"] + [_cell(row[c]) for c in REPEATS_COLUMNS]
+            for config, row in table.items() if all(c in row for c in REPEATS_COLUMNS)]
+    if not rows:
+        return None
+    return markdown_table(["config", "blank", "themes with a repeated note", "themes without"], rows)
 
 
 def summarize_swd(rows):
@@ -93,10 +118,10 @@ def format_table(table, columns, paper=None, paper_columns=None):
 def _write_csv(path, table):
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        columns = list(next(iter(table.values())))
+        columns = list(dict.fromkeys(column for row in table.values() for column in row))
         writer.writerow(["config"] + columns)
         for config, row in table.items():
-            writer.writerow([config] + [row[c] for c in columns])
+            writer.writerow([config] + [row.get(c, "") for c in columns])
 
 
 def check_results_folder(results_dir):
@@ -127,6 +152,13 @@ def report_title(settings):
             f"protocol {settings.get('protocol', 'table1')}, device {settings['device']}")
 
 
+def _device_phrase(settings):
+    """ "the CPU (AMD EPYC ...), one core per worker" or "the GPU (NVIDIA H200)" """
+    if settings.get("device") == "cuda":
+        return f"the GPU ({settings.get('gpu', 'unknown')})"
+    return f"the CPU ({settings.get('machine', 'unknown')})"
+
+
 def write_report(results_dir, out=None):
     """Write the tables of an experiment folder as markdown and CSV; returns the markdown.
 
@@ -147,6 +179,9 @@ def write_report(results_dir, out=None):
                             format_table(table, TABLE_III_COLUMNS, TABLE_III, TABLE_III_COLUMNS),
                             "## Table IV (label error rate)",
                             format_table(table, TABLE_IV_COLUMNS, TABLE_IV, TABLE_IV_COLUMNS)])
+        repeats = repeats_table(table)
+        if repeats:
+            text += "\n\n## Greedy LER and repeated notes (Sec. VIII)\n\n" + repeats
         _write_csv(out / "table_mtd.csv", table)
     else:
         table = summarize_swd(rows)
@@ -156,6 +191,7 @@ def write_report(results_dir, out=None):
                             "The paper gives Fig. 11 as a chart; its text quotes "
                             + ", ".join(f"{c}: {v[0]:.2f}" for c, v in paper.items()) + "."])
         _write_csv(out / "table_swd.csv", table)
+    text += "\n\n## Training time\n\n" + cost_table(rows) + f"\n\nOn {_device_phrase(settings)}."
     (out / "tables.md").write_text(text + "\n")
     return text
 
@@ -289,13 +325,24 @@ def swd_comparison(table):
 
 
 def cost_table(rows):
-    """Seconds per epoch (median) and the share of it spent in the loss, as a Markdown table."""
-    runs = {row["config"] for row in rows if row.get("run", 0) > 0}
-    body = [[row["config"] + (f" (run {row['run']})" if row["config"] in runs else ""),
-             f"{row['epoch_seconds']:.1f}", f"{row['loss_share']:.1%}"] for row in rows]
-    return markdown_table(["config", "epoch [s]", "loss share"], body)
+    """What training cost, per configuration, as a Markdown table.
+
+    Columns: the runs, the epochs they ran (mean), seconds per epoch (median
+    over runs of each run's median epoch), wall time of a whole run (mean
+    ``train_seconds``, with the range when there are several runs) and the
+    share of an epoch spent in the loss (median).
+    """
+    body = []
+    for config, runs in _by_config(rows).items():
+        wall = [row["train_seconds"] / 60 for row in runs if "train_seconds" in row]
+        time = "" if not wall else (f"{wall[0]:.1f}" if len(wall) == 1
+                                    else f"{sum(wall) / len(wall):.1f} ({min(wall):.1f}-{max(wall):.1f})")
+        body.append([config, str(len(runs)), f"{sum(row['epochs'] for row in runs) / len(runs):.1f}",
+                     f"{float(np.median([row['epoch_seconds'] for row in runs])):.1f}", time,
+                     f"{float(np.median([row['loss_share'] for row in runs])):.1%}"])
+    return markdown_table(["config", "runs", "epochs", "epoch [s]", "run [min]", "loss share"], body)
 
 
 __all__ = ["summarize_mtd", "summarize_swd", "format_table", "write_report", "check_results_folder", "report_title",
            "FIG_11_QUOTED", "FIG_11_BEST_ABOVE", "MTD_GROUPS", "LABELS", "markdown_table", "paper_mtd", "single_run",
-           "compare_table", "mtd_comparison", "swd_comparison", "cost_table"]
+           "compare_table", "mtd_comparison", "swd_comparison", "cost_table", "repeats_table", "REPEATS_COLUMNS"]

@@ -15,10 +15,15 @@ continues where it stopped (an interrupted run resumes from its checkpoint).
 is generated or feature computed (the arguments, a data folder with the
 checker of ``python -m ddtw_edu.data check``, the settings of a folder to
 resume) and creates nothing; :func:`run_plan` runs the plan, and
-:func:`run_experiment` does both. :func:`describe_plan` says what a plan
+:func:`run_experiment` does both. Workers that split one experiment (one per
+core or machine, disjoint ``configs``) write their own folders, which
+:func:`merge_results` joins. :func:`describe_plan` says what a plan
 runs and how long it may take, from the timings of the published results.
 Results name their data by a label (``generated mtd small (seed 0)``, or a
 folder's final name), never by a path of the machine that made them.
+:func:`reevaluate_results` scores the saved networks of a folder again.
+
+Book: chapter 7, "Our rerun" and "Running it yourself"; chapter 8, "Our rerun".
 """
 import csv
 import json
@@ -41,7 +46,9 @@ from ..data.mtd import MTD_SPLIT_PAPER
 from ..data.sequences import TIME_AXES
 from ..models import build_model, count_parameters
 from ..protocols import get_protocol
-from ..training import TRAINING_CONFIGS, Objective, check_training_config, fit, uses_blank
+from ..minimum import MINIMUM_FUNCTIONS
+from ..training import EXTENSION_CONFIGS, TRAINING_CONFIGS, Objective, check_training_config, fit, uses_blank, \
+    uses_onset
 from .data import load_splits, resolve_data, retrieval_database, training_items
 from .evaluate import evaluate_mtd, evaluate_swd
 from .tasks import get_task
@@ -49,7 +56,7 @@ from .tasks import get_task
 PUBLISHED = Path(__file__).parent / "published"
 N_EXAMPLES = 3
 # settings that must match to resume a results folder; all are known before any data is generated
-RESUME_KEYS = ("task", "data", "model_size", "gamma", "seed", "epochs", "batch_size", "protocol")
+RESUME_KEYS = ("task", "data", "model_size", "gamma", "seed", "epochs", "batch_size", "protocol", "minimum")
 DATA_SEED = 0                     # seed of the generated default data (the experiment's seed is the training seed)
 SWD_EXAMPLE_FRAMES = 430          # about 10 s at 22050 / 512 Hz, like the paper's running example
 
@@ -91,7 +98,8 @@ def _write_results(out, settings, rows):
     tmp.write_text(json.dumps({"settings": settings, "rows": rows}, indent=1))
     tmp.replace(out / "results.json")
     with open(out / "results.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        # rows of older versions may lack newer metrics: every column that any row has
+        writer = csv.DictWriter(f, fieldnames=list(dict.fromkeys(key for row in rows for key in row)))
         writer.writeheader()
         writer.writerows(rows)
 
@@ -102,17 +110,20 @@ def load_results(out):
     return saved["settings"], saved["rows"]
 
 
-def published_results(task):
+def published_results(task, protocol="table1"):
     """The results folder the book shows for ``task`` ("mtd" or "swd"), or None if the package has none.
 
     It was written by ``python -m ddtw_edu.experiments <task> --out ...`` on the
     small generated data set (the command and settings are in its
-    ``results.json``), so that the book can show a full rerun without
-    training twelve networks while it is built.
+    ``results.json``; ``published/rerun.sh`` runs them all), so that the book
+    can show a full rerun without training twelve networks while it is built.
+    ``protocol`` "authors" gives the rerun of the configurations that the
+    authors' code changes (:mod:`ddtw_edu.protocols`).
     """
     if task not in ("mtd", "swd"):
         raise ValueError(f"task must be 'mtd' or 'swd', got {task!r}")
-    folder = PUBLISHED / f"{task}-small"
+    name = get_protocol(protocol).name
+    folder = PUBLISHED / (f"{task}-small" if name == "table1" else f"{task}-small-{name}")
     return folder if (folder / "results.json").is_file() else None
 
 
@@ -121,26 +132,38 @@ def default_device():
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def _build_model(task, config, model_size):
+    """The network a configuration trains: with the blank (CTC), the onsets (onset configurations) or neither."""
+    return build_model(task.name, with_blank=uses_blank(config), size=model_size, with_onset=uses_onset(config))
+
+
+def _evaluate(task, parts, database, config, model, device, protocol):
+    """Test metrics of a trained network ({name: float or None}) and its predictions on the test items."""
+    with_blank = uses_blank(config)
+    if task.name == "mtd":
+        metrics, predictions = evaluate_mtd(model, parts["test"], *database, with_blank, device, protocol=protocol,
+                                            with_onset=uses_onset(config))
+    else:
+        metrics, predictions = evaluate_swd(model, parts["test"], with_blank, device)
+    return {k: None if v is None else float(v) for k, v in metrics.items()}, predictions
+
+
 def _train_and_evaluate(task, parts, database, config, seed, run, model_size, gamma, device, out, progress,
-                        protocol="table1"):
+                        protocol="table1", minimum="softmin"):
     """One training run of one configuration, evaluated on the test part; returns its result row."""
     torch.manual_seed(seed)
-    blank = uses_blank(config)
-    model = build_model(task.name, blank=blank, size=model_size)
+    model = _build_model(task, config, model_size)
     train = _loader(task, training_items(task, parts["train"], model.context), model.context, True,
                     torch.Generator().manual_seed(seed))
     val = _loader(task, training_items(task, parts["val"], model.context), model.context, False, None)
     objective = Objective(config, task.multilabel, gamma, backend="cuda" if device == "cuda" else "numba",
-                          protocol=protocol)
+                          protocol=protocol, minimum=minimum)
     name = f"{config}-run{run}"
     checkpoint = out / "checkpoints" / f"{name}.pt"
     start = time.perf_counter()
     history = fit(model, objective, train, val, task.schedule, checkpoint, device, progress, desc=name)
     train_seconds = time.perf_counter() - start
-    if task.name == "mtd":
-        metrics, predictions = evaluate_mtd(model, parts["test"], *database, blank, device, protocol=protocol)
-    else:
-        metrics, predictions = evaluate_swd(model, parts["test"], blank, device)
+    metrics, predictions = _evaluate(task, parts, database, config, model, device, protocol)
     (out / "models").mkdir(exist_ok=True)
     torch.save(model.state_dict(), out / "models" / f"{name}.pt")
     _save_examples(out / "examples" / f"{name}.npz",
@@ -150,8 +173,50 @@ def _train_and_evaluate(task, parts, database, config, seed, run, model_size, ga
             "epochs": len(history.train_loss), "best_epoch": history.best_epoch,
             "best_val_loss": history.best_val_loss, "stopped_early": history.stopped_early,
             "train_seconds": train_seconds, "epoch_seconds": float(np.median(history.seconds)),
-            "loss_share": float(np.sum(history.loss_seconds) / np.sum(history.seconds)),
-            **{k: float(v) for k, v in metrics.items()}}
+            "loss_share": float(np.sum(history.loss_seconds) / np.sum(history.seconds)), **metrics}
+
+
+def reevaluate_results(out, cache_dir=None, progress=True):
+    """Evaluate the saved networks of a results folder again, with this version's metrics.
+
+    For results made before a metric existed (or changed): each row's test
+    metrics are recomputed from ``models/<config>-run<k>.pt`` on the same data
+    and protocol; its training fields stay. Rows whose model file is missing
+    are left as they are.
+
+    Returns
+    -------
+    (list of dict, int)
+        All rows, and how many were evaluated again.
+
+    Raises
+    ------
+    ValueError
+        When ``out`` holds no results, or names a data folder this machine does not have.
+    """
+    out = Path(out)
+    if not (out / "results.json").is_file():
+        raise ValueError(f"out folder {out} holds no results.json")
+    settings, rows = load_results(out)
+    task = get_task(settings["task"])
+    if settings.get("data_size") is None:
+        raise ValueError(f"out folder {out} was made on the data folder {settings['data']!r}; "
+                         "evaluating it again needs that folder (rerun the experiment with --data)")
+    root = resolve_data(task.name, None, settings["data_size"], seed=DATA_SEED, progress=progress)
+    protocol = settings.get("protocol", "table1")
+    parts = load_splits(task, root, cache_dir, progress, protocol=protocol)
+    database = retrieval_database(root, parts["test"], cache_dir) if task.name == "mtd" else None
+    done = 0
+    for row in rows:
+        path = out / "models" / f"{row['config']}-run{row['run']}.pt"
+        if not path.is_file():
+            continue
+        model = _build_model(task, row["config"], settings["model_size"])
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        row.update(_evaluate(task, parts, database, row["config"], model, "cpu", protocol)[0])
+        done += 1
+    _write_results(out, settings, rows)
+    return rows, done
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -249,6 +314,8 @@ def _saved_value(key, saved):
     """A setting of an existing results folder, read as this version writes it (older folders)."""
     if key == "protocol":
         return saved.get("protocol", "table1")
+    if key == "minimum":                    # folders made before the choice of minimum used softmin
+        return saved.get("minimum", "softmin")
     if key == "data" and saved.get("data") is not None:
         return data_label(saved["data"])
     return saved.get(key)
@@ -285,8 +352,12 @@ class ExperimentPlan:
 
     @property
     def pending(self):
-        """The (config, run) pairs still to train, in order."""
-        return [(config, run) for config in self.configs for run in range(self.runs)
+        """The (config, run) pairs still to train: run 0 of every configuration, then run 1, ...
+
+        In this order an interrupted experiment has every configuration with
+        as many runs as it could give.
+        """
+        return [(config, run) for run in range(self.runs) for config in self.configs
                 if (config, run) not in self.done]
 
     @property
@@ -299,12 +370,18 @@ class ExperimentPlan:
 
 
 def plan_experiment(task, out, configs=None, data=None, runs=1, epochs=None, model_size=None, device=None,
-                    seed=0, data_size="small", gamma=1.0, protocol="table1"):
+                    seed=0, data_size="small", gamma=1.0, protocol="table1", minimum="softmin"):
     """Check the arguments of :func:`run_experiment` without generating data or computing features.
 
     Checks every argument, a data folder (:func:`check_data_folder`) and,
     when ``out`` holds results already, that they were made with the same
-    settings (:data:`RESUME_KEYS`). Creates nothing.
+    settings (:data:`RESUME_KEYS`; a folder made before ``minimum`` existed
+    reads as "softmin"). Creates nothing.
+
+    ``minimum`` ("softmin", "sparsemin" or "hardmin") is the minimum function
+    of the dDTW losses (:class:`ddtw_edu.training.Objective`; Book: chapter 9,
+    "Which minimum"). ``configs`` may name the onset configurations of
+    :data:`ddtw_edu.training.EXTENSION_CONFIGS` on the task "mtd".
 
     Returns
     -------
@@ -323,6 +400,9 @@ def plan_experiment(task, out, configs=None, data=None, runs=1, epochs=None, mod
         raise ValueError("configs must name at least one configuration")
     for config in configs:
         check_training_config(config)
+        if uses_onset(config) and task.name != "mtd":
+            raise ValueError(f"configs: {config} needs the task mtd (single-label notes that can repeat), "
+                             f"got {task.name}")
     if not _is_whole(runs) or runs < 1:
         raise ValueError(f"runs must be an integer >= 1, got {runs!r}")
     if not _is_whole(seed):
@@ -333,6 +413,8 @@ def plan_experiment(task, out, configs=None, data=None, runs=1, epochs=None, mod
         gamma_ok = False
     if not gamma_ok:
         raise ValueError(f"gamma must be a number > 0 (the softmin temperature), got {gamma!r}")
+    if minimum not in MINIMUM_FUNCTIONS:
+        raise ValueError(f"minimum must be one of {MINIMUM_FUNCTIONS}, got {minimum!r}")
     protocol = get_protocol(protocol).name
     device = device or default_device()
     if device not in ("cpu", "cuda"):
@@ -351,7 +433,8 @@ def plan_experiment(task, out, configs=None, data=None, runs=1, epochs=None, mod
         data = Path(data)
     settings = {"task": task.name, "data": label, "data_size": None if data is not None else data_size,
                 "model_size": model_size, "device": device, "gamma": float(gamma), "seed": int(seed),
-                "epochs": task.schedule.epochs, "batch_size": task.batch_size, "protocol": protocol}
+                "epochs": task.schedule.epochs, "batch_size": task.batch_size, "protocol": protocol,
+                "minimum": minimum}
     out = Path(out)
     done = frozenset()
     if out.exists() and not out.is_dir():
@@ -405,13 +488,15 @@ def run_plan(plan, cache_dir=None, progress=True):
         settings["documents"] = len(database[1])            # the test themes' recordings and the distractors
     for config, run in plan.pending:
         rows.append(_train_and_evaluate(task, parts, database, config, s["seed"] + run, run, s["model_size"],
-                                        s["gamma"], s["device"], out, progress, protocol=s["protocol"]))
+                                        s["gamma"], s["device"], out, progress, protocol=s["protocol"],
+                                        minimum=s["minimum"]))
         _write_results(out, settings, rows)
     return rows
 
 
 def run_experiment(task, out, configs=None, data=None, runs=1, epochs=None, model_size=None, device=None,
-                   seed=0, data_size="small", gamma=1.0, cache_dir=None, progress=True, protocol="table1"):
+                   seed=0, data_size="small", gamma=1.0, cache_dir=None, progress=True, protocol="table1",
+                   minimum="softmin"):
     """Train and evaluate configurations of Table I and the baselines on MTD or SWD (Sec. VII-B, VII-C).
 
     The arguments are checked first (:func:`plan_experiment`), before any data
@@ -442,6 +527,8 @@ def run_experiment(task, out, configs=None, data=None, runs=1, epochs=None, mode
     protocol : {"table1", "authors"}
         Table I as printed, or the authors' code (:mod:`ddtw_edu.protocols`):
         the losses, the MTD split files and targets, and frame accuracy.
+    minimum : {"softmin", "sparsemin", "hardmin"}
+        Minimum function of the dDTW losses (:func:`plan_experiment`).
 
     Returns
     -------
@@ -454,8 +541,82 @@ def run_experiment(task, out, configs=None, data=None, runs=1, epochs=None, mode
         For a bad argument, a malformed data folder or an ``out`` folder of other settings.
     """
     plan = plan_experiment(task, out, configs=configs, data=data, runs=runs, epochs=epochs, model_size=model_size,
-                           device=device, seed=seed, data_size=data_size, gamma=gamma, protocol=protocol)
+                           device=device, seed=seed, data_size=data_size, gamma=gamma, protocol=protocol,
+                           minimum=minimum)
     return run_plan(plan, cache_dir=cache_dir, progress=progress)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Several workers, one experiment: merge their folders
+
+MERGE_KEYS = RESUME_KEYS + ("items", "documents")   # what the workers of one experiment must share
+
+
+def merge_results(out, folders):
+    """Merge the results folders of workers that split one experiment between them into ``out``.
+
+    Workers (processes on the cores of one machine, or several machines) run
+    the same command with disjoint ``--configs`` (or runs) and their own
+    ``--out``; this joins their rows, examples and models. ``out`` may be
+    merged into again as the workers go on: it is rewritten from ``folders``.
+
+    Parameters
+    ----------
+    out : str or Path
+        The merged folder (created; an existing one must hold an earlier merge).
+    folders : list of str or Path
+        Results folders written by :func:`run_experiment` with the same
+        settings (:data:`MERGE_KEYS`).
+
+    Returns
+    -------
+    list of dict
+        The merged rows, in the order of :data:`ddtw_edu.training.TRAINING_CONFIGS` (then
+        ``EXTENSION_CONFIGS``), then run.
+
+    Raises
+    ------
+    ValueError
+        One line: a folder without results, settings that differ (named), a
+        (configuration, run) in two folders, or an ``out`` that is not an earlier merge.
+    """
+    out, folders = Path(out), [Path(folder) for folder in folders]
+    if not folders:
+        raise ValueError("folders must name at least one results folder to merge")
+    if out.resolve() in [folder.resolve() for folder in folders]:
+        raise ValueError(f"out {out} is one of the folders to merge; merge into a new folder")
+    if (out / "results.json").exists() and "merged_from" not in load_results(out)[0]:
+        raise ValueError(f"out folder {out} holds results that are not a merge; merge into a new folder")
+    loaded = []
+    for folder in folders:
+        if not (folder / "results.json").is_file():
+            raise ValueError(f"folder {folder} holds no results.json (is it a results folder?)")
+        loaded.append((folder, *load_results(folder)))
+    first_folder, settings, _ = loaded[0]
+    seen = {}
+    for folder, saved, rows in loaded:
+        changed = [f"{key} is {_saved_value(key, saved)!r} in {folder} but {_saved_value(key, settings)!r} in "
+                   f"{first_folder}" for key in MERGE_KEYS if _saved_value(key, saved) != _saved_value(key, settings)]
+        if changed:
+            raise ValueError("folders were made with other settings: " + "; ".join(changed))
+        for row in rows:
+            key = (row["config"], row["run"])
+            if key in seen:
+                raise ValueError(f"{key[0]} run {key[1]} is in both {seen[key]} and {folder}")
+            seen[key] = folder
+    order = {config: i for i, config in enumerate(TRAINING_CONFIGS + EXTENSION_CONFIGS)}
+    rows = sorted((row for _, _, rows in loaded for row in rows),
+                  key=lambda row: (order.get(row["config"], len(order)), row["config"], row["run"]))
+    out.mkdir(parents=True, exist_ok=True)
+    for folder, _, folder_rows in loaded:
+        for row in folder_rows:
+            for kind, suffix in (("examples", ".npz"), ("models", ".pt")):
+                source = folder / kind / f"{row['config']}-run{row['run']}{suffix}"
+                if source.is_file():
+                    (out / kind).mkdir(exist_ok=True)
+                    (out / kind / source.name).write_bytes(source.read_bytes())
+    _write_results(out, {**settings, "merged_from": [folder.name for folder in folders]}, rows)
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -509,10 +670,12 @@ def describe_plan(plan):
     s = plan.settings
     pending = plan.pending
     total = len(plan.configs) * plan.runs
+    minimum = s.get("minimum", "softmin")
+    minimum += "" if minimum == "hardmin" else f" with gamma {s['gamma']:g}"        # the hard minimum has none
     lines = [f"{s['task']}: {len(plan.configs)} configurations x {plan.runs} run{'s' * (plan.runs > 1)} = "
              f"{total} training runs ({' '.join(plan.configs)})",
              f"  epoch limit {s['epochs']} (early stopping may end a run sooner), device {s['device']}, "
-             f"{s['model_size']} network, gamma {s['gamma']:g}, protocol {s['protocol']}, seed {s['seed']}"]
+             f"{s['model_size']} network, {minimum}, protocol {s['protocol']}, seed {s['seed']}"]
     if plan.data is None:
         folder = plan.generated_folder
         state = "ready" if (folder / _COMPLETE).exists() else "generated first (takes a while)"
@@ -526,6 +689,9 @@ def describe_plan(plan):
         lines.append("  nothing to train: every run is in the results already")
         return "\n".join(lines)
     estimate = estimate_seconds(plan)
+    if estimate is not None and not estimate["per_config"]:
+        lines.append("  time: the published results have no timing of these configurations")
+        return "\n".join(lines)
     if estimate is None:
         lines.append("  time: no published results to estimate from")
         return "\n".join(lines)
@@ -560,6 +726,6 @@ def describe_plan(plan):
     return "\n".join(lines)
 
 
-__all__ = ["run_experiment", "plan_experiment", "run_plan", "ExperimentPlan", "describe_plan", "estimate_seconds",
-           "check_data_folder", "data_label", "generated_data_label", "load_results", "load_examples",
+__all__ = ["run_experiment", "plan_experiment", "run_plan", "ExperimentPlan", "merge_results", "reevaluate_results",
+           "describe_plan", "estimate_seconds", "check_data_folder", "data_label", "generated_data_label", "load_results", "load_examples",
            "published_results", "default_device", "N_EXAMPLES"]

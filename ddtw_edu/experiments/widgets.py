@@ -2,6 +2,9 @@
 
 It lives with the experiments, above their figures, so that :mod:`ddtw_edu.widgets` (the
 generic explorer and the dDTW explorer of chapter 4) needs nothing from the experiments.
+
+Book: chapter 7, "Predictions and alignments (Fig. 9)"; chapter 8, "Predictions and soft
+alignments (Fig. 10)".
 """
 import matplotlib.pyplot as plt
 from ipywidgets import Dropdown, IntSlider

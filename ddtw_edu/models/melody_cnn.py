@@ -16,6 +16,7 @@ conv 4     3 x 3          32 -> 32    9248
 conv 5     3 x 42         32 -> 8     32264
 conv 6     1 x 1          8 -> 1      9
 blank      Linear         216 -> 1    217 (only with a blank)
+onset      Linear         216 -> 1    217 (only with an onset channel)
 =========  =============  ==========  ============
 
 Table II lists one 3 x 3 32 -> 32 row, yet its rows then sum to 63505, not the stated total
@@ -31,18 +32,23 @@ Pooling (Table II, "Pooling", Z * 217 parameters). Pitch class k collects the 18
 of :func:`ddtw_edu.data.features.hcqt`, bin 0 lies in C1, so k = 0 is C) and takes their
 **maximum**. The maximum, not the mean, because the melody sounds in one octave: the mean
 would dilute its bin by the five octaves that hold only accompaniment. This step has no
-parameters. The blank logit is a trainable Linear(216 -> 1) of the same map, 217 parameters.
+parameters. The blank logit is a trainable Linear(216 -> 1) of the same map, 217 parameters;
+so is the onset logit of ``with_onset=True`` (:mod:`ddtw_edu.onsets`).
 
 Outputs. ``logits`` (B, N, 12 + Z) with the blank in channel 0 when Z = 1 (as the losses
 expect) and pitch classes C, C#, ..., B after it; ``forward`` gives the softmax X (rows on
 the probability simplex, Sec. VI-A); ``log_probs`` the log-softmax, for ``ctc_loss`` after
-``.transpose(0, 1)`` to (N, B, 12 + Z).
+``.transpose(0, 1)`` to (N, B, 12 + Z). With an onset channel instead of the blank (Z = 1,
+``with_onset=True``) channel 0 is the onset probability o_n, a sigmoid of its own logit,
+independent of the pitch classes, whose softmax fills channels 1..12.
 
 Receptive field. Five layers have time extent 3, so output frame n sees input frames
 n - 5 .. n + 5 only. Padded frames behind a shorter item therefore change at most its last
 five outputs, and the losses read only the first ``input_lengths`` frames anyway.
 
 ``check_features`` is shared with :mod:`.pitch_class_cnn`.
+
+Book: chapter 7, "The task and the network".
 """
 import torch
 import torch.nn.functional as F
@@ -77,6 +83,16 @@ def check_features(features, like, min_frames=1):
                          f"{like.device}")
 
 
+def check_extra_channel(with_blank, with_onset):
+    """Raise ValueError unless ``with_onset`` is a bool and not True together with ``with_blank``.
+
+    Both flags put a channel at index 0 (the blank of CTC, the onsets of :mod:`ddtw_edu.onsets`).
+    """
+    check_choice(with_onset, "with_onset", (False, True))
+    if with_blank and with_onset:
+        raise ValueError("with_onset and with_blank cannot both be True: both use output channel 0")
+
+
 def check_choice(value, name, choices):
     """Raise ValueError naming ``name`` unless ``value`` is one of ``choices``."""
     if not any(type(value) is type(c) and value == c for c in choices):    # so 1 is no stand-in for True
@@ -106,16 +122,23 @@ class SameConv2d(nn.Conv2d):
 class MelodyCNN(nn.Module):
     """Main-melody pitch-class CNN of Table II: HCQT (B, 6, 216, N) to X (B, N, 12 + Z).
 
+    Book: chapter 7, "The task and the network".
+
     Parameters
     ----------
-    blank : bool
-        Add a blank output in channel 0 (Z = 1, for CTC); Z = 0 otherwise (SDTW).
+    with_blank : bool
+        Add a blank output in channel 0 (Z = 1, for CTC; the losses' ``blank=0``);
+        Z = 0 otherwise (SDTW).
     size : {"paper", "small"}
         "paper": Table II with channels 64, 32, 32, 32, 8 (72753 + 217 Z parameters; see the
         module docstring for the row the table omits). "small": the same six layers and
         kernels, hence the same receptive field, with channels 16, 8, 8, 8, 4 for training
         on a CPU: 7249 + 217 Z parameters, and since every layer works on all N x 216
         positions, about 10x fewer multiply-adds per frame (7.2k vs 72.6k per position).
+    with_onset : bool
+        Add an onset output in channel 0 instead (Z = 1, for the onset configurations of
+        :mod:`ddtw_edu.onsets`): a sigmoid, independent of the pitch-class softmax. Not
+        together with ``with_blank``. Book: chapter 9, "Repetitions without a blank".
 
     Attributes
     ----------
@@ -129,15 +152,19 @@ class MelodyCNN(nn.Module):
     KERNELS = ((3, 3), (3, 3), (3, 3), (3, 3), (3, 42), (1, 1))
     context = 0
 
-    def __init__(self, blank=False, size="paper"):
+    def __init__(self, with_blank=False, size="paper", *, with_onset=False):
         super().__init__()
-        check_choice(blank, "blank", (False, True))
+        check_choice(with_blank, "with_blank", (False, True))
         check_choice(size, "size", tuple(self.SIZES))
-        self.blank, self.size, self.K = blank, size, N_PITCH_CLASSES + int(blank)
+        check_extra_channel(with_blank, with_onset)
+        self.with_blank, self.with_onset, self.size = with_blank, with_onset, size
+        self.K = N_PITCH_CLASSES + int(with_blank or with_onset)
         channels = (N_CHANNELS, *self.SIZES[size], 1)
         self.convs = nn.ModuleList(SameConv2d(c_in, c_out, kernel)
                                    for c_in, c_out, kernel in zip(channels[:-1], channels[1:], self.KERNELS))
-        self.blank_layer = nn.Linear(N_BINS, 1) if blank else None
+        # created after the convolutions, so that a network without it draws the same initial weights
+        self.blank_layer = nn.Linear(N_BINS, 1) if with_blank else None
+        self.onset_layer = nn.Linear(N_BINS, 1) if with_onset else None
 
     def logits(self, features):
         """Pre-softmax outputs.
@@ -150,7 +177,7 @@ class MelodyCNN(nn.Module):
         Returns
         -------
         logits : tensor, shape (B, N, 12 + Z)
-            Channel 0 is the blank when Z = 1; pitch classes C, ..., B follow.
+            Channel 0 is the blank or the onset when Z = 1; pitch classes C, ..., B follow.
         """
         check_features(features, self.convs[0].weight)
         h = features.transpose(2, 3)                    # (B, 6, N, 216): kernels read (time, frequency)
@@ -159,16 +186,26 @@ class MelodyCNN(nn.Module):
         h = self.convs[-1](h)[:, 0]                     # (B, N, 216) bin logits
         B, N, _ = h.shape
         pitch_classes = h.reshape(B, N, N_OCTAVES, N_PITCH_CLASSES, 3).amax(dim=(2, 4))
-        if self.blank_layer is None:
+        extra = self.blank_layer if self.blank_layer is not None else self.onset_layer
+        if extra is None:
             return pitch_classes
-        return torch.cat([self.blank_layer(h), pitch_classes], dim=-1)
+        return torch.cat([extra(h), pitch_classes], dim=-1)
 
     def log_probs(self, features):
-        """Log-softmax of :meth:`logits`, shape (B, N, 12 + Z); ``ctc_loss`` wants ``.transpose(0, 1)``."""
-        return F.log_softmax(self.logits(features), dim=-1)
+        """Log of :meth:`forward`, shape (B, N, 12 + Z); ``ctc_loss`` wants ``.transpose(0, 1)``.
+
+        The log-softmax of :meth:`logits`; with an onset channel, its log-sigmoid beside the
+        log-softmax of the pitch classes.
+        """
+        logits = self.logits(features)
+        if self.onset_layer is None:
+            return F.log_softmax(logits, dim=-1)
+        return torch.cat([F.logsigmoid(logits[..., :1]), F.log_softmax(logits[..., 1:], dim=-1)], dim=-1)
 
     def forward(self, features):
         """Per-frame probabilities X, shape (B, N, 12 + Z), each row on the simplex (Sec. VI-A).
+
+        With an onset channel, channel 0 holds o_n in [0, 1] and channels 1..12 are on the simplex.
 
         Parameters
         ----------
@@ -178,4 +215,7 @@ class MelodyCNN(nn.Module):
         -------
         X : tensor, shape (B, N, 12 + Z)
         """
-        return F.softmax(self.logits(features), dim=-1)
+        logits = self.logits(features)
+        if self.onset_layer is None:
+            return F.softmax(logits, dim=-1)
+        return torch.cat([torch.sigmoid(logits[..., :1]), F.softmax(logits[..., 1:], dim=-1)], dim=-1)

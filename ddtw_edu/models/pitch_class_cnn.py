@@ -37,6 +37,8 @@ Activations. Leaky ReLU (torch's default slope 0.01) after conv 1-4; since it is
 it commutes with the max pooling. Conv 5 and the blank give logits, and ``forward``
 applies a sigmoid to each channel: independent probabilities in [0, 1] (multi-label,
 Sec. VI-B), the blank in channel 0 when Z = 1.
+
+Book: chapter 8, "The network and its context".
 """
 import torch
 import torch.nn.functional as F
@@ -50,9 +52,11 @@ N_SEMITONES = N_OCTAVES * N_PITCH_CLASSES      # 72
 class PitchClassCNN(nn.Module):
     """Multi-label pitch-class CNN of Table V: HCQT (B, 6, 216, N + 74) to X (B, N, 12 + Z).
 
+    Book: chapter 8, "The network and its context".
+
     Parameters
     ----------
-    blank : bool
+    with_blank : bool
         Add a blank output in channel 0 (Z = 1, for MCTC); Z = 0 otherwise (SDTW).
     size : {"paper", "small"}
         "paper": Table V, 48315 + 73 Z parameters. "small": the same layers and context
@@ -73,11 +77,11 @@ class PitchClassCNN(nn.Module):
              "small": {"kernel": 9, "channels": (8, 8, 4)}}
     context = 74
 
-    def __init__(self, blank=False, size="paper"):
+    def __init__(self, with_blank=False, size="paper"):
         super().__init__()
-        check_choice(blank, "blank", (False, True))
+        check_choice(with_blank, "with_blank", (False, True))
         check_choice(size, "size", tuple(self.SIZES))
-        self.blank, self.size, self.K = blank, size, N_PITCH_CLASSES + int(blank)
+        self.with_blank, self.size, self.K = with_blank, size, N_PITCH_CLASSES + int(with_blank)
         k = self.SIZES[size]["kernel"]
         c1, c2, c3 = self.SIZES[size]["channels"]
         self.norm = nn.LayerNorm((N_CHANNELS, N_BINS))
@@ -88,7 +92,7 @@ class PitchClassCNN(nn.Module):
         self.conv3 = nn.Conv2d(c2, c3, (self.context + 1, 1))
         self.conv4 = nn.Conv2d(c3, 1, (1, 1))
         self.conv5 = nn.Conv2d(1, 1, (1, N_SEMITONES - N_PITCH_CLASSES + 1))
-        self.blank_layer = nn.Linear(N_SEMITONES, 1) if blank else None
+        self.blank_layer = nn.Linear(N_SEMITONES, 1) if with_blank else None
 
     def logits(self, features):
         """Pre-sigmoid outputs.

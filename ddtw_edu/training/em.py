@@ -7,6 +7,8 @@ prediction frame then takes the target of the stretched frame it is aligned
 to, and the network is trained frame-wise on these targets. The alignment is
 computed by dDTW itself: with the hard minimum, the gradient
 E = d DTW / d C is the indicator matrix of the optimal path (Eq. 19).
+
+Book: chapter 7, "Twelve objectives".
 """
 import torch
 

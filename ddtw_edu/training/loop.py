@@ -4,6 +4,8 @@ One call of :func:`fit` trains one model with one objective. It keeps a
 checkpoint file after every epoch (model, optimizer, scheduler, random states,
 history and the best weights so far), so a run that is interrupted resumes
 where it stopped when :func:`fit` is called again with the same checkpoint.
+
+Book: chapter 7, "What one epoch costs"; chapter 8, "What one epoch costs".
 """
 import copy
 import math
@@ -137,6 +139,8 @@ def _restore_random_states(states):
 def fit(model, objective, train_loader, val_loader, schedule=None, checkpoint=None, device="cpu", progress=True,
         desc="train"):
     """Train ``model`` on ``objective`` and restore the weights of the best validation epoch.
+
+    Book: chapter 7, "What one epoch costs"; chapter 8, "What one epoch costs".
 
     Parameters
     ----------

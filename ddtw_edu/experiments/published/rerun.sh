@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# How the published results were made: five runs of every configuration on the generated "small" data,
+# on the CPU, by two workers (one per core) that split the configurations between them. Each worker
+# trains run 0 of all its configurations, then run 1, ..., so an interrupted rerun already has complete
+# tables with fewer runs; starting this script again resumes where it stopped (ddtw_edu.experiments.run).
+# When both workers are done, merge their folders and write the tables:
+#   python -m ddtw_edu.experiments merge OUT/mtd-table1 OUT/mtd-table1-w0 OUT/mtd-table1-w1
+#
+# usage: bash ddtw_edu/experiments/published/rerun.sh WORKER OUT   (WORKER 0 or 1, started once each)
+set -euo pipefail
+worker=$1
+out=$2
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMBA_NUM_THREADS=1   # one core per worker
+
+# Epoch limits: MTD 15, SWD 6 (the paper trains until validation stops improving; on the CPU this is the
+# budget a five-run rerun of both tasks can afford, about a day of two cores).
+# Protocol "authors" changes the losses of CTC-B/-C (step weights) and of the SDTW configurations (rest
+# cost), and the MTD data; "strong" is rerun under it as the reference.
+mtd_table1=("CTC-A CTC-C CTC-B-W SDTW-D SDTW-D-W EM" "CTC-B CTC-A-W CTC-C-W SDTW-E SDTW-E-W strong")
+swd_table1=("${mtd_table1[@]}")
+mtd_authors=("CTC-C CTC-B-W SDTW-D SDTW-D-W" "CTC-B CTC-C-W SDTW-E SDTW-E-W strong")
+swd_authors=("CTC-C CTC-B-W SDTW-D SDTW-D-W" "CTC-B CTC-C-W SDTW-E SDTW-E-W")
+
+run_task() {  # task protocol epochs configs
+    python -m ddtw_edu.experiments "$1" --out "$out/$1-$2-w$worker" --protocol "$2" --epochs "$3" --runs 5 \
+        --configs $4 --quiet
+}
+run_task mtd table1 15 "${mtd_table1[$worker]}"
+run_task swd table1 6 "${swd_table1[$worker]}"
+run_task mtd authors 15 "${mtd_authors[$worker]}"
+run_task swd authors 6 "${swd_authors[$worker]}"
