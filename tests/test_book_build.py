@@ -8,7 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["book/intro", "book/notation", "notebooks/01_ctc_revisited", "notebooks/02_soft_dtw_revisited",
          "notebooks/03_from_ctc_to_sdtw", "notebooks/04_ddtw", "notebooks/05_label_probabilities_and_costs",
-         "notebooks/06_making_it_fast", "notebooks/07_mtd_main_melody", "notebooks/08_swd_pitch_classes"]
+         "notebooks/06_making_it_fast", "notebooks/07_mtd_main_melody", "notebooks/08_swd_pitch_classes",
+         "notebooks/09_beyond_the_paper"]
 
 
 def test_book_builds_without_warnings(built_book):

@@ -336,14 +336,17 @@ def mtd_findings(table, examples=None):
     if ctc and sdtw:
         best = {group: min(members, key=lambda c: repeats[c][0]) for group, members in (("ctc", ctc), ("sdtw", sdtw))}
         gap = [repeats[best["sdtw"]][k] - repeats[best["ctc"]][k] for k in (0, 1)]
-        holds = round(gap[0], 3) > 0 and round(gap[0], 3) > round(gap[1], 3)
         c, d = best["ctc"], best["sdtw"]
+        decodes = round(repeats[c][0], 3) < 1          # an LER of 1 or more: no better than decoding nothing
+        holds = decodes and round(gap[0], 3) > 0 and round(gap[0], 3) > round(gap[1], 3)
         text = (f"**CTC {'decodes' if holds else 'does not decode'} themes with repeated notes better than SDTW.** "
                 f"On the test themes with two equal neighbouring notes, the greedy LER of {c} is "
                 f"{_f(repeats[c][0])} against {_f(repeats[d][0])} for {d} (the better of each kind); on the themes "
-                f"without, {_f(repeats[c][1])} against {_f(repeats[d][1])}. In the paper, CTC's blank keeps "
-                "repeated symbols apart, so CTC decodes with a lower error rate than SDTW, especially on them "
-                "(Sec. VIII).")
+                f"without, {_f(repeats[c][1])} against {_f(repeats[d][1])}."
+                + ("" if decodes else f" An error rate of 1 or more is no better than decoding nothing (which "
+                                      f"gives exactly 1), so {c} does not decode these themes yet.")
+                + " In the paper, CTC's blank keeps repeated symbols apart, so CTC decodes with a lower error rate "
+                "than SDTW, especially on them (Sec. VIII).")
         findings.append(Finding("CTC's decoding of repeated notes", holds, text))
     others = _present(table, "SDTW-D", "SDTW-E", "strong")
     if "EM" in greedy and others:

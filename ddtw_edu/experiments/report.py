@@ -67,10 +67,11 @@ def repeats_table(table):
 
     The paper's closing remark (Sec. VIII): with repeated symbols, CTC decodes
     with a lower error rate than SDTW, which has no blank to keep them apart.
-    None when the results have no such columns (made before they existed).
+    None when the results have no such columns (made before they existed); a
+    cell stays empty where the test set has no theme of that kind.
     """
-    rows = [[config, "yes" if uses_blank(config) else "no"] + [_cell(row[c]) for c in REPEATS_COLUMNS]
-            for config, row in table.items() if all(c in row for c in REPEATS_COLUMNS)]
+    rows = [[config, "yes" if uses_blank(config) else "no"] + [_cell(row.get(c)) for c in REPEATS_COLUMNS]
+            for config, row in table.items() if any(c in row for c in REPEATS_COLUMNS)]
     if not rows:
         return None
     return markdown_table(["config", "blank", "themes with a repeated note", "themes without"], rows)

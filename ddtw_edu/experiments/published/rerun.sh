@@ -3,8 +3,11 @@
 # on the CPU, by two workers (one per core) that split the configurations between them. Each worker
 # trains run 0 of all its configurations, then run 1, ..., so an interrupted rerun already has complete
 # tables with fewer runs; starting this script again resumes where it stopped (ddtw_edu.experiments.run).
-# When both workers are done, merge their folders and write the tables:
+# Merge the workers' folders (at any time: the merge is rewritten as the workers go on), score runs made
+# by an older version with the current metrics, and copy the results (not the networks) here:
 #   python -m ddtw_edu.experiments merge OUT/mtd-table1 OUT/mtd-table1-w0 OUT/mtd-table1-w1
+#   python -m ddtw_edu.experiments evaluate OUT/mtd-table1
+#   cp -r OUT/mtd-table1/{results.json,results.csv,tables.md,table_mtd.csv,examples} ddtw_edu/experiments/published/mtd-small/
 #
 # usage: bash ddtw_edu/experiments/published/rerun.sh WORKER OUT   (WORKER 0 or 1, started once each)
 set -euo pipefail
