@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # The measurements beyond the paper (its future work, Sec. VIII; book chapter 9), on the generated "small"
-# MTD data, by two workers (one per core) that split the configurations between them. Each worker trains
-# run 0 of all its configurations, then run 1, ..., and starting the script again resumes where it stopped
+# MTD data, by two workers (one per core). Starting the script again resumes where it stopped
 # (ddtw_edu.experiments.run). The device and network are the command's defaults: a GPU with the paper's
-# network if torch sees one, else the CPU with the small network.
+# network if torch sees one, else the CPU with the small network. Every setting not named here is the one
+# of the published Table I rerun (rerun.sh, folder mtd-small): same data, epochs, seeds and network, so
+# that rerun's CTC-A and SDTW-E runs are the references here and are not trained twice.
 #
-# "Repetitions without a blank": five runs each of SDTW-E-ONSET (an onset channel, ddtw_edu.onsets), CTC-A
-# (the blank) and SDTW-E (neither), 15 epochs; compare ler_greedy_repeats / ler_greedy_no_repeats.
-# "Which minimum": three runs each of SDTW-E and CTC-A under softmin at gamma 0.1, 1 and 10, sparsemin at
-# gamma 1 and hardmin, 15 epochs, one folder per minimum (softmin at gamma 1 repeats the first three runs
-# of the folder above, same seeds, so that every minimum has a folder of its own).
-# When both workers are done, merge each pair of folders and write its tables:
-#   for name in onsets softmin-gamma0.1 softmin-gamma1 softmin-gamma10 sparsemin-gamma1 hardmin; do
+# "Repetitions without a blank" (worker 0): five runs of SDTW-E-ONSET (an onset channel, ddtw_edu.onsets),
+# compared with CTC-A (the blank) and SDTW-E (neither) of mtd-small; ler_greedy_repeats/_no_repeats.
+# "Which minimum": SDTW-E (worker 0) and CTC-A (worker 1) under softmin at gamma 0.1 and 10, sparsemin at
+# gamma 1 and hardmin (softmin at gamma 1 is mtd-small), one folder per minimum and worker. Run 0 of every
+# setting comes first, then runs 1-2, so that an interrupted rerun already covers every minimum.
+# Merge each pair of folders (at any time) and copy the results (not the networks) here:
+#   for name in softmin-gamma0.1 softmin-gamma10 sparsemin-gamma1 hardmin; do
 #       python -m ddtw_edu.experiments merge OUT/mtd-$name OUT/mtd-$name-w0 OUT/mtd-$name-w1
+#   done
+#   for name in onsets softmin-gamma0.1 softmin-gamma10 sparsemin-gamma1 hardmin; do
+#       mkdir -p ddtw_edu/experiments/published/mtd-$name
+#       cp OUT/mtd-$name/{results.json,results.csv,tables.md} ddtw_edu/experiments/published/mtd-$name/
 #   done
 #
 # usage: bash ddtw_edu/experiments/published/rerun_beyond.sh WORKER OUT   (WORKER 0 or 1, started once each)
@@ -21,19 +26,21 @@ worker=$1
 out=$2
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMBA_NUM_THREADS=1   # one core per worker
 
-# Worker 1 trains every CTC-A run (20), worker 0 the rest (25 runs of configurations with faster epochs).
-onsets=("SDTW-E-ONSET SDTW-E" "CTC-A")
 minima=("SDTW-E" "CTC-A")
 
-run_mtd() {  # name runs configs [options of the command]
-    local name=$1 runs=$2 configs=$3
+run_mtd() {  # folder runs configs [options of the command]
+    local folder=$1 runs=$2 configs=$3
     shift 3
     python -m ddtw_edu.experiments mtd --data-size small --epochs 15 --runs "$runs" --configs $configs \
-        --out "$out/mtd-$name-w$worker" --quiet "$@"
+        --out "$out/$folder" --quiet "$@"
 }
-run_mtd onsets 5 "${onsets[$worker]}"
-for gamma in 0.1 1 10; do
-    run_mtd "softmin-gamma$gamma" 3 "${minima[$worker]}" --minimum softmin --gamma "$gamma"
+for runs in 1 3; do
+    if [ "$worker" = 0 ]; then
+        run_mtd mtd-onsets $((runs == 1 ? 3 : 5)) SDTW-E-ONSET
+    fi
+    for gamma in 0.1 10; do
+        run_mtd "mtd-softmin-gamma$gamma-w$worker" "$runs" "${minima[$worker]}" --minimum softmin --gamma "$gamma"
+    done
+    run_mtd "mtd-sparsemin-gamma1-w$worker" "$runs" "${minima[$worker]}" --minimum sparsemin --gamma 1
+    run_mtd "mtd-hardmin-w$worker" "$runs" "${minima[$worker]}" --minimum hardmin
 done
-run_mtd sparsemin-gamma1 3 "${minima[$worker]}" --minimum sparsemin --gamma 1
-run_mtd hardmin 3 "${minima[$worker]}" --minimum hardmin
