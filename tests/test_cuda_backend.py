@@ -380,3 +380,30 @@ def test_device_minimum_functions_keep_the_contract_of_ddtw_edu_minimum(minimum,
         tolerance = 1e-6 if dtype == np.float32 else 1e-14
         np.testing.assert_allclose(value[0], expected_value, rtol=tolerance)
         np.testing.assert_allclose(grad, expected_grad, rtol=tolerance, atol=tolerance)
+
+
+def test_boundary_lookup_finds_every_cell_of_a_set_and_no_other():
+    """The kernels' binary search over sorted boundary keys gives each cell's index in the set as given."""
+    from numba import cuda
+
+    @cuda.jit
+    def find_all(lookup, M, index):
+        for b in range(index.shape[0]):
+            for n in range(index.shape[1]):
+                for m in range(index.shape[2]):
+                    index[b, n, m] = cuda_gpu._boundary_index(lookup, b, n, m, M)
+
+    rng = np.random.default_rng(3)
+    N, M, K = 6, 5, 9
+    cells = np.full((3, K, 2), -1, dtype=np.int64)          # -1 padded, in no particular order
+    for b, size in enumerate((K, 4, 1)):
+        flat = rng.choice(N * M, size, replace=False)
+        cells[b, :size] = np.stack([flat // M, flat % M], axis=1)
+    index = np.full((3, N, M), -7, dtype=np.int64)
+    find_all[1, 1](cuda_gpu.boundary_lookup(cells, M), M, index)
+    expected = np.full((3, N, M), -1, dtype=np.int64)        # the index in the set, by a scan
+    for b in range(3):
+        for q, (n, m) in enumerate(cells[b]):
+            if n >= 0:
+                expected[b, n, m] = q
+    np.testing.assert_array_equal(index, expected)

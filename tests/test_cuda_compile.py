@@ -33,7 +33,8 @@ for dtype in (np.float32, np.float64):
     real = lambda *shape: typed(dtype, *shape)
     for layout, C in (("dense", real(2, 3, 4)), ("gathered", real(3, 2, 5))):
         common = (C, typed(np.int64, 2, 3), numba.boolean, real(2, 1, 3, 3), typed(np.int64, 3, 2),
-                  typed(np.int64, 2, 1, 2), typed(np.int64, 2, 1, 2), typed(np.int64, 2), typed(np.int64, 2),
+                  typed(np.int64, 2, 1, 2), typed(np.int64, 2, 1, 2), typed(np.int64, 2, 1, 2),  # start, end, end
+                  typed(np.int64, 2), typed(np.int64, 2),
                   numba.int64, numba.from_dtype(dtype), numba.int64, numba.int64, numba.int64,
                   typed(np.int32, 1), typed(np.int32, 2, 2), numba.int64)
         signatures = {"forward": common + (real(2, 3, 4), real(2, 1), typed(np.float64, 2), real(2, 1),

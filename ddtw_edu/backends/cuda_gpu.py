@@ -50,7 +50,9 @@ backtracking weights B from D (no (N, M, S + 1) tensor). H is the output.
 CTC costs are read straight from ``log_probs`` (T, B, K) through the extended
 labels (C[b, n, m] = -log_probs[n, b, Ye[b, m]], Eq. 9), and the backward
 pass adds -H into the gradient of ``log_probs`` with atomic adds, so no
-(B, T, 2M + 1) cost or gradient array is made.
+(B, T, 2M + 1) cost or gradient array is made. Whether a cell is a start or
+end cell is a binary search in the set's sorted keys (``boundary_lookup``),
+not a scan: subsequence sets hold a cell per frame.
 
 The simulator (``NUMBA_ENABLE_CUDASIM=1``, read when Numba is first imported)
 runs these kernels on the CPU for tests, one block after another; this module
@@ -163,12 +165,44 @@ def _minimum_functions(dtype):
     return minimum_value, minimum_gradient
 
 
+def boundary_lookup(cells, M):
+    """A boundary set (B, K, 2) as ``(key, index)`` pairs sorted by key, for :func:`_boundary_index`.
+
+    The key of cell (n, m) is ``n * M + m``; padding (-1) gets the largest key.
+    The kernels look a cell up by binary search (log K reads) instead of
+    scanning the set: subsequence sets hold a cell per frame, so a scan would
+    cost every cell O(N). The set itself keeps its order (the minimum over the
+    end cells, Eq. 17, sees them as given).
+    """
+    cells = np.asarray(cells, dtype=np.int64)
+    key = np.where(cells[..., 0] >= 0, cells[..., 0] * M + cells[..., 1], np.iinfo(np.int64).max)
+    order = np.argsort(key, axis=1, kind="stable")
+    return np.ascontiguousarray(np.stack([np.take_along_axis(key, order, axis=1), order], axis=-1))
+
+
+@cuda.jit(device=True)
+def _boundary_index(lookup, b, n, m, M):
+    """Index in its boundary set of cell (n, m) of item b, or -1 (binary search of ``boundary_lookup``)."""
+    key = n * M + m
+    low = 0
+    high = lookup.shape[1]
+    while low < high:
+        middle = (low + high) // 2
+        if lookup[b, middle, 0] < key:
+            low = middle + 1
+        else:
+            high = middle
+    if low < lookup.shape[1] and lookup[b, low, 0] == key:
+        return lookup[b, low, 1]
+    return -1
+
+
 def _candidates_function(dtype):
     """The device function ``candidates``: the incoming costs of one cell (Eq. 13-14), in ``dtype``."""
     INF, ZERO, _, _ = _constants(dtype)
 
     @cuda.jit(device=True)
-    def candidates(C, Ye, gathered, W, steps, start, b, n, m, D, ring, ring_row, c, R, F, W_open):
+    def candidates(C, Ye, gathered, W, steps, start_lookup, b, n, m, D, ring, ring_row, c, R, F, W_open):
         """Incoming costs of cell (n, m): Eq. (13) in F[s], s < S, Eq. (14) in F[S].
 
         The predecessors' D come from the shared ring (``ring_row`` > 0: the
@@ -198,9 +232,8 @@ def _candidates_function(dtype):
                 F[s] = d + w * cost
                 W_open[s] = w
         F[S] = INF
-        for e in range(start.shape[1]):
-            if start[b, e, 0] == n and start[b, e, 1] == m:
-                F[S] = cost
+        if _boundary_index(start_lookup, b, n, m, D.shape[2]) >= 0:
+            F[S] = cost
 
     return candidates
 
@@ -211,8 +244,8 @@ def _forward_kernel(dtype, minimum_value, minimum_gradient, candidates):
     INF = _constants(dtype)[0]
 
     @cuda.jit
-    def forward_kernel(C, Ye, gathered, W, steps, start, end, N_lengths, M_lengths, schedule, gamma, minimum,
-                       halo, R, tickets, progress, spin_limit, D, F_end, values, end_grad, errors):
+    def forward_kernel(C, Ye, gathered, W, steps, start_lookup, end, end_lookup, N_lengths, M_lengths, schedule,
+                       gamma, minimum, halo, R, tickets, progress, spin_limit, D, F_end, values, end_grad, errors):
         """Algorithm 1 on one strip of one item: D, and for the item's last strip its value and grad mu(b) of Eq. (17).
 
         Parameters
@@ -220,7 +253,8 @@ def _forward_kernel(dtype, minimum_value, minimum_gradient, candidates):
         C : device array, float32 or float64 (``real``)
             Costs (B, N, M); or, if ``gathered``, log-probabilities (T, B, K)
             read through the extended labels ``Ye`` (B, M) (a dummy otherwise).
-        W : real (B, 1 or N, 1 or M, S); steps : int64 (S, 2); start, end : int64 (B, K, 2), -1 padded
+        W : real (B, 1 or N, 1 or M, S); steps : int64 (S, 2); end : int64 (B, K, 2), -1 padded;
+        start_lookup, end_lookup : int64 (B, K, 2), the sets as ``boundary_lookup`` pairs
         halo, R : the columns read from the left neighbour, the wavefronts in the shared ring
         tickets : int32 (1,), zero; progress : int32 (B, strips), zero: finished rows per strip
         D : real (B, N, M), written inside each item's lengths only
@@ -257,7 +291,8 @@ def _forward_kernel(dtype, minimum_value, minimum_gradient, candidates):
             n = k if schedule == ROWS else k - t
             m = m0 + t
             if t < width and 0 <= n < Nb:
-                candidates(C, Ye, gathered, W, steps, start, b, n, m, D, ring, ring_row, halo + t, R, F, W_open)
+                candidates(C, Ye, gathered, W, steps, start_lookup, b, n, m, D, ring, ring_row, halo + t, R, F,
+                           W_open)
                 value = minimum_value(F, S + 1, gamma, minimum)                # Eq. (15)
                 ring[(n % R) * ring_row + halo + t] = value
                 D[b, n, m] = value
@@ -286,9 +321,9 @@ def _backward_kernel(dtype, minimum_gradient, candidates):
     ZERO = _constants(dtype)[1]
 
     @cuda.jit
-    def backward_kernel(C, Ye, gathered, W, steps, start, end, N_lengths, M_lengths, schedule, gamma, minimum,
-                        halo, R, tickets, progress, spin_limit, D, end_grad, scale, E_halo, H, E_full, keep_E,
-                        errors):
+    def backward_kernel(C, Ye, gathered, W, steps, start_lookup, end, end_lookup, N_lengths, M_lengths, schedule,
+                        gamma, minimum, halo, R, tickets, progress, spin_limit, D, end_grad, scale, E_halo, H,
+                        E_full, keep_E, errors):
         """Algorithm 2 on one strip of one item: H = scale * E * G (Eq. 18), pushing E to the predecessors.
 
         H is (B, N, M); for gathered costs it is the gradient of ``log_probs``
@@ -342,12 +377,12 @@ def _backward_kernel(dtype, minimum_gradient, candidates):
                 ring[slot] = ZERO
                 if right and t >= width_max - halo:
                     e += E_halo[b, strip + 1, n, t - width_max + halo]
-                for q in range(end.shape[1]):                                # Eq. (22)
-                    if end[b, q, 0] == n and end[b, q, 1] == m:
-                        e += end_grad[b, q]
+                q = _boundary_index(end_lookup, b, n, m, D.shape[2])           # Eq. (22)
+                if q >= 0:
+                    e += end_grad[b, q]
                 if keep_E:
                     E_full[b, n, m] = e
-                candidates(C, Ye, gathered, W, steps, start, b, n, m, D, ring, 0, 0, R, F, W_open)
+                candidates(C, Ye, gathered, W, steps, start_lookup, b, n, m, D, ring, 0, 0, R, F, W_open)
                 minimum_gradient(F, S + 1, gamma, minimum, D[b, n, m], grad)  # Eq. (16)
                 G = grad[S]                                                   # Eq. (23)-(25)
                 for s in range(S):
@@ -541,8 +576,9 @@ def forward(C, problem):
     layout = _Layout(problem, M, dtype)
     Ye = C.Ye if gathered else np.zeros((1, 1), np.int64)
     args = (device.wrap(source), device.wrap(Ye, np.int64), gathered, device.wrap(problem.W, dtype),
-            device.wrap(problem.steps), device.wrap(problem.start),
-            device.wrap(problem.end), device.wrap(problem.N_lengths), device.wrap(problem.M_lengths),
+            device.wrap(problem.steps), device.wrap(boundary_lookup(problem.start, M)),
+            device.wrap(problem.end), device.wrap(boundary_lookup(problem.end, M)),
+            device.wrap(problem.N_lengths), device.wrap(problem.M_lengths),
             layout.schedule, dtype.type(problem.gamma), MINIMUM_CODES[problem.minimum], layout.halo, layout.R)
     KE = problem.end.shape[1]
     _, D = device.empty((Bn, N, M), dtype)

@@ -10,10 +10,10 @@ figures        predictions, alignments and runs as in Fig. 9-11
 widgets        an explorer of trained configurations' predictions (notebooks)
 """
 from .evaluate import decode, evaluate_mtd, evaluate_swd, predict
-from .run import (default_device, describe_plan, load_examples, load_results, plan_experiment, published_results,
-                  run_experiment, run_plan)
+from .run import (default_device, describe_plan, load_examples, load_results, plan_experiment, published_beyond,
+                  published_results, run_experiment, run_plan)
 from .tasks import TASKS, Task, get_task
 
 __all__ = ["TASKS", "Task", "get_task", "run_experiment", "plan_experiment", "describe_plan", "run_plan",
-           "load_results", "load_examples", "published_results", "default_device", "predict", "decode",
+           "load_results", "load_examples", "published_results", "published_beyond", "default_device", "predict", "decode",
            "evaluate_mtd", "evaluate_swd"]

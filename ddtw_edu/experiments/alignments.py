@@ -17,6 +17,7 @@ import torch
 from ..alignment import ddtw
 from ..configs import CONFIGS, CTC_CONFIGS, ctc_config, extended_labels, sdtw_config
 from ..data.targets import weak_targets_from_frames
+from ..reachability import usable_cells
 from ..training.objectives import config_cost
 
 
@@ -41,7 +42,8 @@ def alignment_targets(config, example, multilabel):
     return weak_targets_from_frames(example["strong"])
 
 
-def compute_soft_alignment(config, X, example, multilabel, gamma=1.0, backend="numba"):
+def compute_soft_alignment(config, X, example, multilabel, gamma=1.0, backend="numba", minimum="softmin",
+                           protocol="table1"):
     """E of dDTW for predictions X under ``config``'s costs and building blocks.
 
     Book: chapter 7, "Predictions and alignments (Fig. 9)"; chapter 8, "Predictions and soft
@@ -58,24 +60,73 @@ def compute_soft_alignment(config, X, example, multilabel, gamma=1.0, backend="n
     multilabel : bool
     gamma : float
     backend : {"numpy", "numba"}
+    minimum : {"softmin", "sparsemin", "hardmin"}
+    protocol : {"table1", "authors"}
+        The costs and CTC weights of Table I or of the authors' code (:mod:`ddtw_edu.protocols`).
 
     Returns
     -------
     E : ndarray, shape (N, M') with M' = 2M + 1 (CTC) or M (SDTW)
     """
+    C, blocks = _cost_and_blocks(config, X, example, multilabel, protocol)
+    return ddtw(C, **blocks._asdict(), gamma=gamma, minimum=minimum, backend=backend).E
+
+
+def _cost_and_blocks(config, X, example, multilabel, protocol):
+    """The cost matrix C (N, M') a configuration trains with on X, and its building blocks."""
     if config not in CONFIGS:
         raise ValueError(f"config must be a Table I configuration, got {config!r}")
-    cost, _ = config_cost(config, multilabel)                # the cost the configuration trains with
+    cost, _ = config_cost(config, multilabel, protocol)      # the cost the configuration trains with
     X_t = torch.as_tensor(np.asarray(X, dtype=np.float64))
     targets = alignment_targets(config, example, multilabel)
     C = cost(X_t, torch.as_tensor(targets)).numpy()
     N = len(X_t)
     if config in CTC_CONFIGS:
         labels = targets if multilabel else np.asarray(example["ctc"])
-        blocks = ctc_config(labels, N, config)
-    else:
-        blocks = sdtw_config(N, len(targets), config)
-    return ddtw(C, **blocks._asdict(), gamma=gamma, backend=backend).E
+        return C, ctc_config(labels, N, config, protocol=protocol)
+    return C, sdtw_config(N, len(targets), config)
+
+
+def alignment_shape(config, predictions, examples, multilabel, gamma=1.0, minimum="softmin", protocol="table1"):
+    """How concentrated the soft alignments E of trained predictions are, averaged over items.
+
+    Book: chapter 9, "Which minimum". For each item, E under the run's minimum
+    and gamma is compared with the best path (E under the hard minimum) and with
+    the cells that lie on some valid path (:func:`ddtw_edu.reachability.usable_cells`):
+    softmin makes E positive on every such cell, sparsemin zero on some of
+    them, hardmin on all but the best path's.
+
+    Parameters
+    ----------
+    config : str
+        One of ``ddtw_edu.CONFIGS``.
+    predictions : list of ndarray, each (N, 12 + Z)
+    examples : list of dict
+        The items of the predictions, as for :func:`compute_soft_alignment`.
+    multilabel : bool
+    gamma : float
+    minimum : {"softmin", "sparsemin", "hardmin"}
+    protocol : {"table1", "authors"}
+
+    Returns
+    -------
+    dict
+        ``alignment_zero_share``: the share of usable cells where E is exactly 0;
+        ``alignment_off_path``: the share of the sum of E that lies off the best
+        path. Means over the items whose alignment is feasible.
+    """
+    zero, off = [], []
+    for X, example in zip(predictions, examples):
+        C, blocks = _cost_and_blocks(config, X, example, multilabel, protocol)
+        usable = usable_cells(*C.shape, blocks.steps, blocks.weights, blocks.start, blocks.end)
+        result = ddtw(C, **blocks._asdict(), gamma=gamma, minimum=minimum, backend="numba")
+        best = ddtw(C, **blocks._asdict(), minimum="hardmin", backend="numba").E > 0
+        if not (np.isfinite(result.value) and usable.any()):   # no valid path: nothing to measure
+            continue
+        zero.append(np.mean(result.E[usable] == 0))
+        off.append(result.E[~best].sum() / result.E.sum())
+    return {"alignment_zero_share": float(np.mean(zero)) if zero else None,
+            "alignment_off_path": float(np.mean(off)) if off else None}
 
 
 def reference_alignment(strong):
@@ -98,4 +149,4 @@ def reference_alignment(strong):
     return E
 
 
-__all__ = ["alignment_targets", "compute_soft_alignment", "reference_alignment"]
+__all__ = ["alignment_targets", "compute_soft_alignment", "alignment_shape", "reference_alignment"]

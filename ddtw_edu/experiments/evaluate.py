@@ -46,7 +46,7 @@ def predict(model, features, device="cpu"):
 
     Returns
     -------
-    X : ndarray, shape (N, D)
+    X : ndarray, shape (N, K)
     """
     model.eval()
     padded = pad_context(np.asarray(features, dtype=np.float32), getattr(model, "context", 0))

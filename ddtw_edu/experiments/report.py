@@ -40,7 +40,9 @@ def summarize_mtd(rows):
     """Tables III and IV of a rerun: {config: {column: value}} with the paper's columns.
 
     Accuracy: mean and best (max) over runs. Retrieval: the run with the lowest
-    validation loss. LER: mean and best (min) over runs.
+    validation loss. LER: mean and best (min) over runs. Where the rows have them, also
+    the means (``<name>_mean``) of the greedy LER split by repeated notes, the shape of
+    the soft alignments (:func:`.alignments.alignment_shape`) and the training time.
     """
     table = {}
     for config, runs in _by_config(rows).items():
@@ -52,7 +54,8 @@ def summarize_mtd(rows):
                          **{k: chosen[k] for k in ("top1", "top10", "top50", "mrr")},
                          "ler_greedy_mean": greedy["mean"], "ler_greedy_best": greedy["min"],
                          "ler_beam_mean": beam["mean"], "ler_beam_best": beam["min"]}
-        for key in ("ler_greedy_repeats", "ler_greedy_no_repeats"):     # results before these metrics lack them
+        for key in ("ler_greedy_repeats", "ler_greedy_no_repeats",     # results before these metrics lack them
+                    "alignment_zero_share", "alignment_off_path", "train_seconds"):
             values = [r[key] for r in runs if r.get(key) is not None]
             if values:
                 table[config][key + "_mean"] = float(np.mean(values))

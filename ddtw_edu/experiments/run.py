@@ -37,6 +37,7 @@ from pathlib import Path, PurePath
 import numpy as np
 import torch
 
+from ..configs import CONFIGS
 from ..data import mtd as mtd_format
 from ..data import swd as swd_format
 from ..data.batching import SequenceDataset
@@ -50,6 +51,7 @@ from ..minimum import MINIMUM_FUNCTIONS
 from ..training import EXTENSION_CONFIGS, TRAINING_CONFIGS, Objective, check_training_config, fit, uses_blank, \
     uses_onset
 from .data import load_splits, resolve_data, retrieval_database, training_items
+from .alignments import alignment_shape
 from .evaluate import evaluate_mtd, evaluate_swd
 from .tasks import get_task
 
@@ -127,6 +129,54 @@ def published_results(task, protocol="table1"):
     return folder if (folder / "results.json").is_file() else None
 
 
+BEYOND_MEASUREMENTS = {"onsets": None, "softmin-gamma0.1": ("softmin", 0.1), "softmin-gamma1": ("softmin", 1.0),
+                       "softmin-gamma10": ("softmin", 10.0), "sparsemin-gamma1": ("sparsemin", 1.0),
+                       "hardmin": ("hardmin", 1.0)}
+BEYOND_REFERENCES = ("CTC-A", "SDTW-E")   # trained once, by the Table I rerun
+
+
+def published_beyond(name):
+    """Settings and rows of one of the measurements beyond the paper that the package ships, or None.
+
+    Book: chapter 9, "Repetitions without a blank" and "Which minimum". They were made by
+    ``published/rerun_beyond.sh`` on the same data, network, epochs and seeds as the Table I rerun
+    (:func:`published_results`), whose CTC-A and SDTW-E runs (softmin, gamma 1) serve as their
+    references instead of being trained twice: "onsets" gives the SDTW-E-ONSET runs together with
+    those references, "softmin-gamma1" the references alone, every other name (a key of
+    :data:`BEYOND_MEASUREMENTS`) the runs of CTC-A and SDTW-E under that minimum.
+
+    Returns
+    -------
+    (dict, list of dict) or None
+        As :func:`load_results`; None while the package has no results for ``name``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``name``, or when the shipped results were made with settings other than
+        the Table I rerun's.
+    """
+    if name not in BEYOND_MEASUREMENTS:
+        raise ValueError(f"name must be one of {', '.join(BEYOND_MEASUREMENTS)}; got {name!r}")
+    table1 = published_results("mtd")
+    folder = PUBLISHED / f"mtd-{name}"
+    if table1 is None or (name != "softmin-gamma1" and not (folder / "results.json").is_file()):
+        return None
+    reference, reference_rows = load_results(table1)
+    reference_rows = [row for row in reference_rows if row["config"] in BEYOND_REFERENCES]
+    if name == "softmin-gamma1":
+        return reference, reference_rows
+    settings, rows = load_results(folder)
+    expected = dict(reference, minimum="softmin", gamma=1.0)
+    if name != "onsets":
+        expected["minimum"], expected["gamma"] = BEYOND_MEASUREMENTS[name]
+    differ = [key for key in RESUME_KEYS if settings.get(key, "softmin") != expected.get(key, "softmin")]
+    if differ:
+        raise ValueError(f"the published results {folder.name} differ from the Table I rerun in "
+                         f"{', '.join(differ)}: rerun them with published/rerun_beyond.sh")
+    return settings, rows + reference_rows if name == "onsets" else rows
+
+
 def default_device():
     """"cuda" when torch sees a GPU, else "cpu"."""
     return "cuda" if torch.cuda.is_available() else "cpu"
@@ -137,12 +187,18 @@ def _build_model(task, config, model_size):
     return build_model(task.name, with_blank=uses_blank(config), size=model_size, with_onset=uses_onset(config))
 
 
-def _evaluate(task, parts, database, config, model, device, protocol):
-    """Test metrics of a trained network ({name: float or None}) and its predictions on the test items."""
+def _evaluate(task, parts, database, config, model, device, protocol, gamma, minimum):
+    """Test metrics of a trained network ({name: float or None}) and its predictions on the test items.
+
+    MTD runs of a Table I configuration also measure the shape of their soft alignments under the
+    run's minimum (:func:`.alignments.alignment_shape`); SWD's long pieces would make it slow.
+    """
     with_blank = uses_blank(config)
     if task.name == "mtd":
         metrics, predictions = evaluate_mtd(model, parts["test"], *database, with_blank, device, protocol=protocol,
                                             with_onset=uses_onset(config))
+        if config in CONFIGS:
+            metrics.update(alignment_shape(config, predictions, parts["test"], False, gamma, minimum, protocol))
     else:
         metrics, predictions = evaluate_swd(model, parts["test"], with_blank, device)
     return {k: None if v is None else float(v) for k, v in metrics.items()}, predictions
@@ -163,7 +219,7 @@ def _train_and_evaluate(task, parts, database, config, seed, run, model_size, ga
     start = time.perf_counter()
     history = fit(model, objective, train, val, task.schedule, checkpoint, device, progress, desc=name)
     train_seconds = time.perf_counter() - start
-    metrics, predictions = _evaluate(task, parts, database, config, model, device, protocol)
+    metrics, predictions = _evaluate(task, parts, database, config, model, device, protocol, gamma, minimum)
     (out / "models").mkdir(exist_ok=True)
     torch.save(model.state_dict(), out / "models" / f"{name}.pt")
     _save_examples(out / "examples" / f"{name}.npz",
@@ -213,7 +269,8 @@ def reevaluate_results(out, cache_dir=None, progress=True):
             continue
         model = _build_model(task, row["config"], settings["model_size"])
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-        row.update(_evaluate(task, parts, database, row["config"], model, "cpu", protocol)[0])
+        row.update(_evaluate(task, parts, database, row["config"], model, "cpu", protocol, settings["gamma"],
+                             settings.get("minimum", "softmin"))[0])
         done += 1
     _write_results(out, settings, rows)
     return rows, done

@@ -1,0 +1,130 @@
+"""Chapter 9's measurements: the shape of trained soft alignments, and the published results they ship in."""
+import numpy as np
+import pytest
+
+from ddtw_edu.bruteforce import enumerate_paths
+from ddtw_edu.experiments import run as run_module
+from ddtw_edu.experiments.alignments import alignment_shape
+from ddtw_edu.experiments.report import summarize_mtd
+from ddtw_edu.experiments.run import RESUME_KEYS, _write_results, published_beyond
+from ddtw_edu.configs import ctc_config, extended_labels, sdtw_config
+from ddtw_edu.parameters import check_problem
+
+
+def _example(rng, N=7, K=13):
+    """Probabilities X (N, K) (K = 13: blank in channel 0), and an item whose notes are C, E, C (labels 1, 5, 1)."""
+    strong = np.zeros((N, 12))
+    strong[:3, 0], strong[3:5, 4], strong[5:, 0] = 1, 1, 1
+    X = rng.dirichlet(np.ones(K), size=N)
+    return X, {"strong": strong, "ctc": np.array([1, 5, 1])}
+
+
+def _usable_by_enumeration(blocks, N, M):
+    """Cells on at least one valid path, from the list of all paths (independent of reachability.py)."""
+    _, steps, W, start, end, _ = check_problem(np.zeros((N, M)), *blocks)
+    usable = np.zeros((N, M), dtype=bool)
+    for path in enumerate_paths(N, M, steps, W, start, end):
+        for n, m, _ in path:
+            usable[n, m] = True
+    return usable
+
+
+@pytest.mark.parametrize("config", ["CTC-A", "CTC-B", "SDTW-E", "SDTW-D"])
+def test_alignment_shape_follows_the_minimum(config):
+    rng = np.random.default_rng(0)
+    examples = [_example(rng, K=13 if config.startswith("CTC") else 12) for _ in range(3)]
+    X = [x for x, _ in examples]
+    items = [item for _, item in examples]
+    soft = alignment_shape(config, X, items, False, gamma=1.0, minimum="softmin")
+    hard = alignment_shape(config, X, items, False, minimum="hardmin")
+    sparse = alignment_shape(config, X, items, False, gamma=1.0, minimum="sparsemin")
+    # softmin weighs every valid path: no usable cell has E exactly 0, and some mass is off the best path
+    assert soft["alignment_zero_share"] == 0 and soft["alignment_off_path"] > 0
+    # hardmin: E is the best path; the zero share is 1 - (cells of a path) / (usable cells)
+    assert hard["alignment_off_path"] == 0
+    N = len(X[0])
+    if config.startswith("CTC"):
+        M = len(extended_labels(items[0]["ctc"]))
+        blocks = ctc_config(items[0]["ctc"], N, config)
+    else:
+        M = 3                                          # weak targets C, E, C
+        blocks = sdtw_config(N, M, config)
+    usable = _usable_by_enumeration(blocks, N, M)
+    if config in ("CTC-A", "SDTW-D"):                 # one cell per frame on every path
+        assert hard["alignment_zero_share"] == pytest.approx(1 - N / usable.sum())
+    # sparsemin lies between the two
+    assert 0 <= sparse["alignment_off_path"] <= soft["alignment_off_path"] + 1e-12
+    assert hard["alignment_zero_share"] >= sparse["alignment_zero_share"] >= 0
+
+
+def test_alignment_shape_skips_items_without_a_valid_path():
+    rng = np.random.default_rng(1)
+    X_ok, item_ok = _example(rng)
+    X_short = rng.dirichlet(np.ones(13), size=2)       # CTC-A needs 3 frames for C, E, C
+    item_short = {"strong": np.eye(12)[[0, 4]], "ctc": np.array([1, 5, 1])}
+    assert alignment_shape("CTC-A", [X_short], [item_short], False) == {"alignment_zero_share": None,
+                                                                        "alignment_off_path": None}
+    assert (alignment_shape("CTC-A", [X_ok, X_short], [item_ok, item_short], False)
+            == alignment_shape("CTC-A", [X_ok], [item_ok], False))
+
+
+def test_alignment_shape_refuses_configurations_without_an_alignment():
+    rng = np.random.default_rng(2)
+    X, item = _example(rng)
+    with pytest.raises(ValueError, match="config"):
+        alignment_shape("EM", [X], [item], False)
+
+
+def test_summarize_mtd_averages_the_alignment_shape_and_time():
+    rows = [{"config": "SDTW-E", "run": k, "accuracy": 0.5, "best_val_loss": 1.0 + k, "top1": 0, "top10": 0,
+             "top50": 0, "mrr": 0, "ler_greedy": 0.5, "ler_beam": 0.5, "alignment_zero_share": 0.2 * k,
+             "alignment_off_path": 0.1 * k, "train_seconds": 60.0 * (k + 1)} for k in range(3)]
+    table = summarize_mtd(rows)["SDTW-E"]
+    assert table["alignment_zero_share_mean"] == pytest.approx(0.2)
+    assert table["alignment_off_path_mean"] == pytest.approx(0.1)
+    assert table["train_seconds_mean"] == pytest.approx(120.0)
+
+
+# --- published_beyond: what chapter 9 reads -------------------------------------------------------------
+
+SETTINGS = {"task": "mtd", "data": "generated mtd small (seed 0)", "data_size": "small", "model_size": "small",
+            "gamma": 1.0, "seed": 0, "epochs": 15, "batch_size": 8, "protocol": "table1", "minimum": "softmin"}
+
+
+def _folder(root, name, settings, configs):
+    folder = root / name
+    folder.mkdir()
+    _write_results(folder, settings, [{"config": c, "run": 0, "accuracy": 0.5} for c in configs])
+
+
+@pytest.fixture
+def published(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_module, "PUBLISHED", tmp_path)
+    _folder(tmp_path, "mtd-small", SETTINGS, ["CTC-A", "CTC-B", "SDTW-E", "strong"])
+    return tmp_path
+
+
+def test_published_beyond_reuses_the_table1_references(published):
+    _folder(published, "mtd-onsets", SETTINGS, ["SDTW-E-ONSET"])
+    _folder(published, "mtd-hardmin", dict(SETTINGS, minimum="hardmin"), ["CTC-A", "SDTW-E"])
+    settings, rows = published_beyond("onsets")
+    assert sorted(row["config"] for row in rows) == ["CTC-A", "SDTW-E", "SDTW-E-ONSET"]
+    assert sorted(row["config"] for row in published_beyond("softmin-gamma1")[1]) == ["CTC-A", "SDTW-E"]
+    assert published_beyond("hardmin")[0]["minimum"] == "hardmin"
+    assert published_beyond("sparsemin-gamma1") is None          # not shipped
+
+
+@pytest.mark.parametrize("key", [k for k in RESUME_KEYS if k != "task"])
+def test_published_beyond_refuses_results_with_other_settings(published, key):
+    changed = dict(SETTINGS, minimum="sparsemin")
+    changed[key] = {"minimum": "hardmin", "gamma": 3.0, "seed": 1, "epochs": 6, "batch_size": 4}.get(key, "other")
+    _folder(published, "mtd-sparsemin-gamma1", changed, ["CTC-A"])
+    with pytest.raises(ValueError, match=key):
+        published_beyond("sparsemin-gamma1")
+
+
+def test_published_beyond_names_its_measurements(published):
+    with pytest.raises(ValueError, match="name must be one of"):
+        published_beyond("softmin")
+    (published / "mtd-small" / "results.json").unlink()
+    assert published_beyond("softmin-gamma1") is None
