@@ -55,7 +55,7 @@ def summarize_mtd(rows):
                          "ler_greedy_mean": greedy["mean"], "ler_greedy_best": greedy["min"],
                          "ler_beam_mean": beam["mean"], "ler_beam_best": beam["min"]}
         for key in ("ler_greedy_repeats", "ler_greedy_no_repeats",     # results before these metrics lack them
-                    "alignment_zero_share", "alignment_off_path", "train_seconds"):
+                    "alignment_negligible_share", "alignment_off_path", "train_seconds"):
             values = [r[key] for r in runs if r.get(key) is not None]
             if values:
                 table[config][key + "_mean"] = float(np.mean(values))
