@@ -5,8 +5,8 @@ import pytest
 from ddtw_edu.bruteforce import enumerate_paths
 from ddtw_edu.experiments import run as run_module
 from ddtw_edu.experiments.alignments import alignment_shape
-from ddtw_edu.experiments.report import summarize_mtd
-from ddtw_edu.experiments.run import RESUME_KEYS, _write_results, published_beyond
+from ddtw_edu.experiments.report import report_title, summarize_mtd, write_report
+from ddtw_edu.experiments.run import BEYOND_MEASUREMENTS, RESUME_KEYS, _write_results, load_results, published_beyond
 from ddtw_edu.configs import ctc_config, extended_labels, sdtw_config
 from ddtw_edu.parameters import check_problem
 
@@ -92,7 +92,8 @@ def test_summarize_mtd_averages_the_alignment_shape_and_time():
 # --- published_beyond: what chapter 9 reads -------------------------------------------------------------
 
 SETTINGS = {"task": "mtd", "data": "generated mtd small (seed 0)", "data_size": "small", "model_size": "small",
-            "gamma": 1.0, "seed": 0, "epochs": 15, "batch_size": 8, "protocol": "table1", "minimum": "softmin"}
+            "gamma": 1.0, "seed": 0, "epochs": 15, "batch_size": 8, "protocol": "table1", "minimum": "softmin",
+            "device": "cpu"}
 
 
 def _folder(root, name, settings, configs):
@@ -132,3 +133,26 @@ def test_published_beyond_names_its_measurements(published):
         published_beyond("softmin")
     (published / "mtd-small" / "results.json").unlink()
     assert published_beyond("softmin-gamma1") is None
+
+
+def test_report_title_names_a_minimum_other_than_the_papers():
+    assert "minimum" not in report_title(SETTINGS)
+    assert report_title(dict(SETTINGS, minimum="hardmin")).endswith("protocol table1, minimum hardmin, device cpu")
+    assert "minimum softmin (gamma 0.1)" in report_title(dict(SETTINGS, gamma=0.1))
+    assert "minimum sparsemin (gamma 1)" in report_title(dict(SETTINGS, minimum="sparsemin"))
+
+
+@pytest.mark.parametrize("name", [name for name in BEYOND_MEASUREMENTS if name != "softmin-gamma1"])
+def test_the_shipped_beyond_measurements_match_the_table1_rerun(name, tmp_path):
+    """What rerun_beyond.sh made: the settings of the Table I rerun, the configurations it trains, its tables."""
+    folder = run_module.PUBLISHED / f"mtd-{name}"
+    if not (folder / "results.json").is_file():
+        pytest.skip(f"the package ships no {name} results yet")
+    settings, rows = published_beyond(name)            # raises if the settings differ from the Table I rerun's
+    expected = {"SDTW-E-ONSET", "CTC-A", "SDTW-E"} if name == "onsets" else {"CTC-A", "SDTW-E"}
+    assert {row["config"] for row in rows} <= expected and "CTC-A" in {row["config"] for row in rows}
+    own = load_results(folder)[1]
+    assert all(row["epochs"] <= settings["epochs"] and 0 <= row["accuracy"] <= 1 for row in own)
+    if name != "onsets":                               # the alignment shape of every run, for chapter 9
+        assert all(0 <= row["alignment_negligible_share"] <= 1 for row in own)
+    assert (folder / "tables.md").read_text().strip() == write_report(folder, tmp_path).strip()

@@ -151,9 +151,19 @@ def check_results_folder(results_dir):
 
 
 def report_title(settings):
-    """The header line of a report: task, network, data (a label, no machine folders), protocol and device."""
+    """The header line of a report: task, network, data (a label, no machine folders), protocol and device.
+
+    A minimum other than the paper's (softmin at gamma 1) is named too.
+    """
+    minimum, gamma = settings.get("minimum", "softmin"), settings.get("gamma", 1.0)
+    if minimum == "hardmin":
+        objective = ", minimum hardmin"
+    elif (minimum, gamma) != ("softmin", 1.0):
+        objective = f", minimum {minimum} (gamma {gamma:g})"
+    else:
+        objective = ""
     return (f"{settings['task'].upper()} rerun: {settings['model_size']} network, data {data_label(settings['data'])}, "
-            f"protocol {settings.get('protocol', 'table1')}, device {settings['device']}")
+            f"protocol {settings.get('protocol', 'table1')}{objective}, device {settings['device']}")
 
 
 def _device_phrase(settings):
