@@ -44,7 +44,7 @@ protocol            "table1", Table I as printed; "authors", the authors' code
 subsequence         False: the paths start at the first frame and end at the last; True: they
                     may start and end at any frame of each item's N_b frames (boundary sets
                     of :func:`ddtw_edu.configs.sdtw_config` / :func:`ddtw_edu.configs.ctc_config`)
-                    (:func:`sdtw_loss`, :func:`ctc_loss`)
+                    (every loss but :func:`ddtw_loss`, whose problem holds its own sets)
 ==================  ==========================================================================
 """
 import numpy as np
@@ -244,7 +244,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
 
 def multilabel_ctc_loss(X, Y, input_lengths=None, target_lengths=None, *, config="CTC-A", gamma=1.0,
                         minimum="softmin", reduction="mean", zero_infinity=False, backend=None, eps=EPS,
-                        protocol="table1"):
+                        protocol="table1", subsequence=False):
     """Multi-label CTC (MCTC) loss, Eq. (28-30), for any CTC configuration of Table I.
 
     Book: chapter 5, "CTC-A versus SDTW-E on the same predictions".
@@ -256,12 +256,13 @@ def multilabel_ctc_loss(X, Y, input_lengths=None, target_lengths=None, *, config
     Y : tensor, shape (B, M, K)
         Multi-hot target sequences (all zeros for a rest).
     input_lengths, target_lengths : None or int tensor, shape (B,)
-    config, gamma, minimum, reduction, zero_infinity, backend, protocol
+    config, gamma, minimum, reduction, zero_infinity, backend, protocol, subsequence
         As in :func:`ctc_loss`.
     eps : float
         Clipping of the probabilities (:func:`ddtw_edu.costs.mctc_cost`).
     """
     check_config_name(config, CTC_CONFIGS)
+    check_subsequence(subsequence)
     check_predictions_and_targets(X, Y, channels_before_classes=1)
     B, N, _ = X.shape
     M_max = Y.shape[1]
@@ -269,14 +270,15 @@ def multilabel_ctc_loss(X, Y, input_lengths=None, target_lengths=None, *, config
     M_lengths = check_lengths(target_lengths, M_max, B, "target_lengths")
     C = mctc_cost(X, Y, eps)
     Y_np = Y.detach().cpu().numpy()
-    configs = [ctc_config(Y_np[b, : M_lengths[b]], N_lengths[b], config, protocol=protocol) for b in range(B)]
+    configs = [ctc_config(Y_np[b, : M_lengths[b]], N_lengths[b], config, protocol=protocol, subsequence=subsequence)
+               for b in range(B)]
     problem = BatchProblem.from_configs(configs, N_lengths, 2 * M_lengths + 1, N, 2 * M_max + 1, gamma, minimum)
     values = ddtw_loss(C, problem, reduction="none", backend=backend)
     return _finish_ctc(values, M_lengths, reduction, zero_infinity)
 
 
 def bce_sdtw_loss(X, Y, input_lengths=None, target_lengths=None, *, config="SDTW-E", gamma=1.0, minimum="softmin",
-                  reduction="mean", backend=None, eps=EPS):
+                  reduction="mean", backend=None, eps=EPS, subsequence=False):
     """SDTW with the binary cross-entropy cost of Eq. (31), for multi-label targets.
 
     Book: chapter 5, "Multi-label: binary cross-entropy for soft-DTW".
@@ -287,14 +289,14 @@ def bce_sdtw_loss(X, Y, input_lengths=None, target_lengths=None, *, config="SDTW
         Class probabilities (e.g. sigmoids).
     Y : tensor, shape (B, M, K)
         Multi-hot target sequence.
-    input_lengths, target_lengths, config, gamma, minimum, reduction, backend
+    input_lengths, target_lengths, config, gamma, minimum, reduction, backend, subsequence
         As in :func:`sdtw_loss`, except that ``reduction`` defaults to "mean".
     eps : float
         Clipping of the probabilities (:func:`ddtw_edu.costs.bce_cost`).
     """
     check_predictions_and_targets(X, Y)
     return sdtw_loss(bce_cost(X, Y, eps), input_lengths, target_lengths, config=config, gamma=gamma,
-                     minimum=minimum, reduction=reduction, backend=backend)
+                     minimum=minimum, reduction=reduction, backend=backend, subsequence=subsequence)
 
 
 __all__ = ["DDTWFunction", "ddtw_loss", "sdtw_loss", "ctc_loss", "multilabel_ctc_loss", "bce_sdtw_loss"]

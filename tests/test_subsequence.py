@@ -19,10 +19,12 @@ import torch
 from scipy.special import logsumexp
 from scipy.spatial.distance import cdist
 
-from ddtw_edu import CTC_CONFIGS, SDTW_CONFIGS, ctc_config, ctc_loss, ddtw, extended_labels, sdtw_config, sdtw_loss
+from ddtw_edu import (CTC_CONFIGS, SDTW_CONFIGS, bce_sdtw_loss, ctc_config, ctc_loss, ddtw, extended_labels,
+                      multilabel_ctc_loss, sdtw_config, sdtw_loss)
 from ddtw_edu.backends import numba_simple
 from ddtw_edu.backends.problem import BatchProblem
 from ddtw_edu.configs import horizontal_weight
+from ddtw_edu.costs import bce_cost, mctc_cost
 from ddtw_edu.evaluation import compute_matching_distances, retrieval_ranks, subsequence_dtw
 
 BACKENDS = ["numpy", "numba", "cuda"]          # "cuda" runs in Numba's CUDA simulator without a GPU (conftest.py)
@@ -107,6 +109,28 @@ def test_ctc_subsequence_is_the_soft_minimum_over_windows(config, protocol):
                       gamma=gamma, backend=backend)
         np.testing.assert_allclose(result.value, expected, rtol=1e-10)
         np.testing.assert_allclose(result.H, H_expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("config", ["CTC-A", "CTC-C-W", "SDTW-E", "SDTW-D"])
+def test_multilabel_losses_subsequence_is_the_soft_minimum_over_windows(config):
+    """multilabel_ctc_loss (MCTC cost, Eq. 28-30) and bce_sdtw_loss (Eq. 31) take the same sets."""
+    rng = np.random.default_rng(5)
+    N, K, gamma = 7, 4, 0.7
+    Y = torch.tensor([[1, 0, 1, 0], [0, 1, 0, 0]], dtype=torch.float64)   # two multi-hot targets
+    if config.startswith("CTC"):
+        X = torch.tensor(rng.uniform(0.05, 0.95, (N, 1 + K)))               # blank in channel 0
+        C = mctc_cost(X, Y).numpy()
+        blocks_of = lambda n: ctc_config(Y.numpy(), n, config)             # noqa: E731
+        loss = multilabel_ctc_loss(X[None], Y[None], config=config, gamma=gamma, reduction="none",
+                                   subsequence=True)
+    else:
+        X = torch.tensor(rng.uniform(0.05, 0.95, (N, K)))
+        C = bce_cost(X, Y).numpy()
+        blocks_of = lambda n: sdtw_config(n, len(Y), config)              # noqa: E731
+        loss = bce_sdtw_loss(X[None], Y[None], config=config, gamma=gamma, reduction="none", subsequence=True)
+    expected, _, n_finite = over_windows(C, blocks_of, gamma)
+    assert n_finite > N                            # many windows take part
+    np.testing.assert_allclose(loss.item(), expected, rtol=1e-10)
 
 
 def test_numba_simple_takes_the_subsequence_sets():
@@ -260,6 +284,8 @@ def test_gradcheck_through_the_losses(backend):
     lambda: ctc_config([1, 2], 4, subsequence=1),
     lambda: sdtw_loss(torch.rand(1, 4, 3), subsequence="yes"),
     lambda: ctc_loss(torch.rand(4, 1, 3).log_softmax(-1), torch.tensor([[1]]), [4], [1], subsequence=None),
+    lambda: multilabel_ctc_loss(torch.rand(1, 4, 3), torch.ones(1, 2, 2), subsequence="no"),
+    lambda: bce_sdtw_loss(torch.rand(1, 4, 2), torch.ones(1, 2, 2), subsequence=0),
 ])
 def test_subsequence_must_be_a_bool(call):
     with pytest.raises(ValueError, match="subsequence must be True or False"):
