@@ -49,6 +49,22 @@ def test_a_second_call_resumes_and_refuses_other_settings(mtd_results):
                        device="cpu", progress=False)
 
 
+def test_results_of_an_older_data_generator_are_not_resumed_on_todays_data(mtd_results, tmp_path):
+    """Results made before the generator version was recorded read as version 1, which today's data is not."""
+    import shutil
+    from ddtw_edu.data.generate import GENERATOR_VERSION
+    from ddtw_edu.experiments import plan_experiment
+    folder = tmp_path / "older"
+    shutil.copytree(mtd_results, folder)
+    saved = json.loads((folder / "results.json").read_text())
+    assert saved["settings"]["generator"] == GENERATOR_VERSION
+    plan_experiment("mtd", folder, data_size="tiny", epochs=1, device="cpu")          # the same: resumes
+    del saved["settings"]["generator"]
+    (folder / "results.json").write_text(json.dumps(saved))
+    with pytest.raises(ValueError, match=f"generator was 1, now {GENERATOR_VERSION}"):
+        plan_experiment("mtd", folder, data_size="tiny", epochs=1, device="cpu")
+
+
 def test_evaluate_again_reproduces_the_metrics_from_the_saved_networks(mtd_results, tmp_path, capsys):
     """Results made before a metric existed get it from their saved models; the others come out the same."""
     import shutil
@@ -370,3 +386,24 @@ def test_sentences_stay_true_on_a_degenerate_rerun():
     assert findings["the best runs of SDTW-E-W"].text.startswith("**SDTW-E-W shares the best runs")
     assert not findings["the best runs of SDTW-E-W"].holds
     assert "score well" not in findings["the weakness of CTC-A"].text
+
+
+def test_describe_published_names_an_older_generator(tmp_path, monkeypatch):
+    """Chapters 7-8 describe the current recordings, so shipped results of an older generator say so."""
+    import shutil
+    from ddtw_edu.data.generate import GENERATOR_VERSION
+    from ddtw_edu.experiments import run as run_module
+    from ddtw_edu.experiments.findings import describe_published
+    shutil.copytree(published_results("mtd"), tmp_path / "mtd-small")
+    monkeypatch.setattr(run_module, "PUBLISHED", tmp_path)
+    saved = json.loads((tmp_path / "mtd-small" / "results.json").read_text())
+    saved["settings"]["generator"] = GENERATOR_VERSION
+    (tmp_path / "mtd-small" / "results.json").write_text(json.dumps(saved))
+    current = describe_published("mtd")
+    assert f"{len({r['config'] for r in saved['rows']})} configurations" in current
+    assert "version" not in current
+    del saved["settings"]["generator"]                                  # made before the version was recorded
+    (tmp_path / "mtd-small" / "results.json").write_text(json.dumps(saved))
+    assert f"version 1 of the generated data, before the recording conditions described above (version " \
+           f"{GENERATOR_VERSION})" in describe_published("mtd")
+    assert describe_published("swd") == "The package ships no published rerun."

@@ -19,7 +19,9 @@ from ..training import uses_blank
 from .alignments import compute_soft_alignment, reference_alignment
 from .evaluate import decode
 from .paper_results import TABLE_III, TABLE_IV
-from .report import paper_mtd, single_run
+from ..data.generate import GENERATOR_VERSION
+from .report import paper_mtd, single_run, summarize_mtd, summarize_swd
+from .run import generator_version, load_results, published_results
 
 
 Finding = namedtuple("Finding", ["name", "holds", "text"])
@@ -156,6 +158,34 @@ def alignment_agreement(examples, multilabel):
                 np.mean(compute_soft_alignment(config, example["X"], example, multilabel).argmax(axis=1)
                         == reference_alignment(example["strong"]).argmax(axis=1)) for example in items]))
     return agreement
+
+
+def describe_published(task):
+    """A paragraph on the rerun of ``task`` that the package ships: what was trained, on which data, how long.
+
+    Book: chapter 7 and chapter 8, "Our rerun". Results made with an older version of the data
+    generator (:func:`.run.generator_version`) are said to be so, since the chapters describe the
+    recordings of the current one.
+    """
+    folder = published_results(task)
+    if folder is None:
+        return "The package ships no published rerun."
+    settings, rows = load_results(folder)
+    table = summarize_mtd(rows) if task == "mtd" else summarize_swd(rows)
+    minutes = sum(row["train_seconds"] for row in rows) / 60
+    workers = len(settings.get("merged_from", [])) or 1
+    version = generator_version(settings)
+    text = (f"{len(table)} configurations, {runs_phrase(table)} each, the {settings['model_size']} network and "
+            f"the `{settings['data_size']}` data, trained on the {settings['device'].upper()} with "
+            f"`python -m ddtw_edu.experiments {task} --epochs {settings['epochs']} --out <folder>`. Training took "
+            f"{minutes:.0f} core-minutes ({settings['machine']})"
+            + (f", shared by {workers} workers, one per core" if workers > 1 else "")
+            + "; a GPU or a Colab session is the place for five runs with the paper's network.")
+    if version is not None and version < GENERATOR_VERSION:
+        text += (f" These results were made on version {version} of the generated data, before the recording "
+                 f"conditions described above (version {GENERATOR_VERSION}); the same command reruns them on "
+                 "the current data, and `ddtw_edu/experiments/published/rerun.sh` is that rerun, under way.")
+    return text
 
 
 def describe_rerun(settings, rows, table):
@@ -539,4 +569,4 @@ def findings_table(findings_by_protocol):
 
 
 __all__ = ["Finding", "findings_table", "PROTOCOL_TITLES", "best_configs", "rank_phrase", "runs_phrase", "blank_usage", "alignment_agreement",
-           "describe_rerun", "mtd_findings", "swd_findings", "format_findings"]
+           "describe_published", "describe_rerun", "mtd_findings", "swd_findings", "format_findings"]

@@ -42,7 +42,7 @@ from ..data import mtd as mtd_format
 from ..data import swd as swd_format
 from ..data.batching import SequenceDataset
 from ..data.check import detect_layout, summarize_mtd, summarize_swd
-from ..data.generate import _COMPLETE, SIZES, dataset_folder
+from ..data.generate import _COMPLETE, GENERATOR_VERSION, SIZES, dataset_folder
 from ..data.mtd import MTD_SPLIT_PAPER
 from ..data.sequences import TIME_AXES
 from ..models import build_model, count_parameters
@@ -58,7 +58,8 @@ from .tasks import get_task
 PUBLISHED = Path(__file__).parent / "published"
 N_EXAMPLES = 3
 # settings that must match to resume a results folder; all are known before any data is generated
-RESUME_KEYS = ("task", "data", "model_size", "gamma", "seed", "epochs", "batch_size", "protocol", "minimum")
+RESUME_KEYS = ("task", "data", "generator", "model_size", "gamma", "seed", "epochs", "batch_size", "protocol",
+               "minimum")
 DATA_SEED = 0                     # seed of the generated default data (the experiment's seed is the training seed)
 SWD_EXAMPLE_FRAMES = 430          # about 10 s at 22050 / 512 Hz, like the paper's running example
 
@@ -170,7 +171,7 @@ def published_beyond(name):
     expected = dict(reference, minimum="softmin", gamma=1.0)
     if name != "onsets":
         expected["minimum"], expected["gamma"] = BEYOND_MEASUREMENTS[name]
-    differ = [key for key in RESUME_KEYS if settings.get(key, "softmin") != expected.get(key, "softmin")]
+    differ = [key for key in RESUME_KEYS if _saved_value(key, settings) != _saved_value(key, expected)]
     if differ:
         raise ValueError(f"the published results {folder.name} differ from the Table I rerun in "
                          f"{', '.join(differ)}: rerun them with published/rerun_beyond.sh")
@@ -367,8 +368,21 @@ def check_data_folder(task, data, protocol="table1"):
     return lines
 
 
+def generator_version(settings):
+    """The version of the data generator that a results folder's data came from; None for a user's data folder.
+
+    Results written before the version was recorded were made with version 1 (the generator's
+    first recordings, without the room, noise and level changes of version 2).
+    """
+    if settings.get("data_size") is None:
+        return None
+    return settings.get("generator", 1)
+
+
 def _saved_value(key, saved):
     """A setting of an existing results folder, read as this version writes it (older folders)."""
+    if key == "generator":
+        return generator_version(saved)
     if key == "protocol":
         return saved.get("protocol", "table1")
     if key == "minimum":                    # folders made before the choice of minimum used softmin
@@ -489,7 +503,7 @@ def plan_experiment(task, out, configs=None, data=None, runs=1, epochs=None, mod
         summary, label = check_data_folder(task.name, data, protocol), _folder_label(data)
         data = Path(data)
     settings = {"task": task.name, "data": label, "data_size": None if data is not None else data_size,
-                "model_size": model_size, "device": device, "gamma": float(gamma), "seed": int(seed),
+                "generator": None if data is not None else GENERATOR_VERSION, "model_size": model_size, "device": device, "gamma": float(gamma), "seed": int(seed),
                 "epochs": task.schedule.epochs, "batch_size": task.batch_size, "protocol": protocol,
                 "minimum": minimum}
     out = Path(out)
