@@ -15,5 +15,5 @@ from .run import (default_device, describe_plan, load_examples, load_results, pl
 from .tasks import TASKS, Task, get_task
 
 __all__ = ["TASKS", "Task", "get_task", "run_experiment", "plan_experiment", "describe_plan", "run_plan",
-           "load_results", "load_examples", "published_results", "published_beyond", "default_device", "predict", "decode",
-           "evaluate_mtd", "evaluate_swd"]
+           "load_results", "load_examples", "published_results", "published_beyond", "default_device", "predict",
+           "decode", "evaluate_mtd", "evaluate_swd"]

@@ -568,5 +568,6 @@ def findings_table(findings_by_protocol):
     return markdown_table(["finding of the paper"] + [PROTOCOL_TITLES.get(p, p) for p in protocols], rows)
 
 
-__all__ = ["Finding", "findings_table", "PROTOCOL_TITLES", "best_configs", "rank_phrase", "runs_phrase", "blank_usage", "alignment_agreement",
-           "describe_published", "describe_rerun", "mtd_findings", "swd_findings", "format_findings"]
+__all__ = ["Finding", "findings_table", "PROTOCOL_TITLES", "best_configs", "rank_phrase", "runs_phrase", "blank_usage",
+           "alignment_agreement", "describe_published", "describe_rerun", "mtd_findings", "swd_findings",
+           "format_findings"]

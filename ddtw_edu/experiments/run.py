@@ -503,9 +503,9 @@ def plan_experiment(task, out, configs=None, data=None, runs=1, epochs=None, mod
         summary, label = check_data_folder(task.name, data, protocol), _folder_label(data)
         data = Path(data)
     settings = {"task": task.name, "data": label, "data_size": None if data is not None else data_size,
-                "generator": None if data is not None else GENERATOR_VERSION, "model_size": model_size, "device": device, "gamma": float(gamma), "seed": int(seed),
-                "epochs": task.schedule.epochs, "batch_size": task.batch_size, "protocol": protocol,
-                "minimum": minimum}
+                "generator": None if data is not None else GENERATOR_VERSION, "model_size": model_size,
+                "device": device, "gamma": float(gamma), "seed": int(seed), "epochs": task.schedule.epochs,
+                "batch_size": task.batch_size, "protocol": protocol, "minimum": minimum}
     out = Path(out)
     done = frozenset()
     if out.exists() and not out.is_dir():
@@ -798,5 +798,6 @@ def describe_plan(plan):
 
 
 __all__ = ["run_experiment", "plan_experiment", "run_plan", "ExperimentPlan", "merge_results", "reevaluate_results",
-           "describe_plan", "estimate_seconds", "check_data_folder", "data_label", "generated_data_label", "load_results", "load_examples",
-           "published_results", "default_device", "N_EXAMPLES"]
+           "describe_plan", "estimate_seconds", "check_data_folder", "data_label", "generated_data_label",
+           "generator_version", "load_results", "load_examples", "published_results", "published_beyond",
+           "BEYOND_MEASUREMENTS", "default_device", "N_EXAMPLES"]
