@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ddtw_edu.data.generate import _COMPLETE
+from ddtw_edu.data.generate import _COMPLETE, GENERATOR_VERSION
 from ddtw_edu.experiments.__main__ import main
 from ddtw_edu.experiments.report import report_title
 from ddtw_edu.experiments.run import PUBLISHED, _folder_label, data_label, load_results, plan_experiment, run_experiment
@@ -25,8 +25,9 @@ from ddtw_edu.experiments.run import PUBLISHED, _folder_label, data_label, load_
 GOLDEN = Path(__file__).resolve().parent / "golden"
 PROG = "python -m ddtw_edu.experiments: error: "
 GARBLED = "MTD9999_Test_BWV0000-01.csv"
-RESUME_SETTINGS = {"task": "mtd", "data": "generated mtd tiny (seed 0)", "data_size": "tiny", "model_size": "small",
-                   "device": "cpu", "gamma": 1.0, "seed": 0, "epochs": 1, "batch_size": 8, "protocol": "table1"}
+RESUME_SETTINGS = {"task": "mtd", "data": "generated mtd tiny (seed 0)", "data_size": "tiny",
+                   "generator": GENERATOR_VERSION, "model_size": "small", "device": "cpu", "gamma": 1.0, "seed": 0,
+                   "epochs": 1, "batch_size": 8, "protocol": "table1"}
 ROW = {"config": "CTC-A", "run": 0}
 
 # name: (arguments, texts the error line must hold); "{base}" is the temporary folder, "out" a fresh --out
@@ -42,6 +43,8 @@ MISTAKES = {
     "resume other settings": (["mtd", "--out", "{base}/resume", "--data-size", "tiny", "--epochs", "2", "--gamma",
                                "0.5", "--device", "cpu"],
                               ["{base}/resume", "epochs was 1, now 2", "gamma was 1.0, now 0.5"]),
+    "resume other data": (["mtd", "--out", "{base}/legacy-v1", "--data-size", "tiny", "--epochs", "1",
+                           "--device", "cpu"], ["{base}/legacy-v1", f"generator was 1, now {GENERATOR_VERSION}"]),
     "report missing folder": (["report", "{base}/no-results"], ["no-results", "does not exist"]),
     "report without results.json": (["report", "{base}/empty"], ["empty", "no results.json"]),
 }
@@ -69,10 +72,13 @@ def _setup(base):
     (base / "resume").mkdir()
     (base / "resume" / "results.json").write_text(json.dumps({"settings": RESUME_SETTINGS, "rows": [ROW]}))
     # a folder as older versions wrote it: the data's full path, no protocol
-    legacy = {k: v for k, v in RESUME_SETTINGS.items() if k != "protocol"}
-    legacy["data"] = "/root/.cache/ddtw_edu/data/mtd-tiny-seed0"
+    legacy = {k: v for k, v in RESUME_SETTINGS.items() if k not in ("protocol", "generator")}
+    legacy["data"] = f"/root/.cache/ddtw_edu/data/mtd-tiny-seed0-v{GENERATOR_VERSION}"  # a path, no protocol
     (base / "legacy").mkdir()
     (base / "legacy" / "results.json").write_text(json.dumps({"settings": legacy, "rows": [ROW]}))
+    legacy["data"] = "/root/.cache/ddtw_edu/data/mtd-tiny-seed0"         # the first generator's folder
+    (base / "legacy-v1").mkdir()
+    (base / "legacy-v1" / "results.json").write_text(json.dumps({"settings": legacy, "rows": [ROW]}))
 
 
 def _out(base, name):

@@ -368,15 +368,23 @@ def check_data_folder(task, data, protocol="table1"):
     return lines
 
 
+_VERSIONED_FOLDER = re.compile(r"-v(\d+)$")
+
+
 def generator_version(settings):
     """The version of the data generator that a results folder's data came from; None for a user's data folder.
 
-    Results written before the version was recorded were made with version 1 (the generator's
-    first recordings, without the room, noise and level changes of version 2).
+    Results written before the version was recorded name it in their data folder (``...-seed0-v2``)
+    if they stored its path, or else were made with version 1 (the generator's first recordings,
+    without the room, noise and level changes of version 2).
     """
     if settings.get("data_size") is None:
         return None
-    return settings.get("generator", 1)
+    if "generator" in settings:
+        return settings["generator"]
+    folder = PurePath(str(settings.get("data", "")).replace("\\", "/")).name
+    match = _VERSIONED_FOLDER.search(folder)
+    return int(match[1]) if match else 1
 
 
 def _saved_value(key, saved):
