@@ -166,7 +166,7 @@ def test_the_minimum_is_a_setting_to_resume_by(tmp_path):
     assert plan.settings["minimum"] == "hardmin" and plan.configs == ("SDTW-E-ONSET", "CTC-A")
     old = tmp_path / "old"
     old.mkdir()
-    settings = {key: plan.settings[key] for key in RESUME_KEYS if key != "minimum"}
+    settings = {key: plan.settings[key] for key in RESUME_KEYS + ("data_size",) if key != "minimum"}
     (old / "results.json").write_text(json.dumps({"settings": settings, "rows": []}))
     plan_experiment("mtd", old, configs=["CTC-A"], data_size="tiny", device="cpu")      # softmin: resumes
     with pytest.raises(ValueError, match="minimum was 'softmin', now 'hardmin'"):
