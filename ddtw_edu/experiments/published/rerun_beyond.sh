@@ -10,7 +10,8 @@
 # compared with CTC-A (the blank) and SDTW-E (neither) of mtd-small; ler_greedy_repeats/_no_repeats.
 # "Which minimum": SDTW-E (worker 0) and CTC-A (worker 1) under softmin at gamma 0.1 and 10, sparsemin at
 # gamma 1 and hardmin (softmin at gamma 1 is mtd-small), one folder per minimum and worker. Run 0 of every
-# setting comes first, then runs 1-2, so that an interrupted rerun already covers every minimum.
+# setting comes first, then run 1 of every setting, then run 2, so that an interrupted rerun covers
+# every minimum equally.
 # Merge each pair of folders (at any time) and copy the results (not the networks) here:
 #   for name in softmin-gamma0.1 softmin-gamma10 sparsemin-gamma1 hardmin; do
 #       python -m ddtw_edu.experiments merge OUT/mtd-$name OUT/mtd-$name-w0 OUT/mtd-$name-w1
@@ -34,7 +35,7 @@ run_mtd() {  # folder runs configs [options of the command]
     python -m ddtw_edu.experiments mtd --data-size small --epochs 15 --runs "$runs" --configs $configs \
         --out "$out/$folder" --quiet "$@"
 }
-for runs in 1 3; do
+for runs in 1 2 3; do
     if [ "$worker" = 0 ]; then
         run_mtd mtd-onsets $((runs == 1 ? 3 : 5)) SDTW-E-ONSET
     fi
