@@ -109,9 +109,12 @@ def published(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_published_beyond_reuses_the_table1_references(published):
+def test_published_beyond_takes_the_references_from_the_table1_rerun(published):
     _folder(published, "mtd-onsets", SETTINGS, ["SDTW-E-ONSET"])
     _folder(published, "mtd-hardmin", dict(SETTINGS, minimum="hardmin"), ["CTC-A", "SDTW-E"])
+    assert published_beyond("onsets") is None                   # its references are not shipped yet
+    assert published_beyond("softmin-gamma1") is None
+    _folder(published, "mtd-softmin-gamma1", SETTINGS, ["CTC-A", "SDTW-E"])
     settings, rows = published_beyond("onsets")
     assert sorted(row["config"] for row in rows) == ["CTC-A", "SDTW-E", "SDTW-E-ONSET"]
     assert sorted(row["config"] for row in published_beyond("softmin-gamma1")[1]) == ["CTC-A", "SDTW-E"]
@@ -120,17 +123,23 @@ def test_published_beyond_reuses_the_table1_references(published):
 
 
 @pytest.mark.parametrize("key", [k for k in RESUME_KEYS if k != "task"])
-def test_published_beyond_refuses_results_with_other_settings(published, key):
-    changed = dict(SETTINGS, minimum="sparsemin")
+@pytest.mark.parametrize("name, changed_folder", [("sparsemin-gamma1", "sparsemin-gamma1"),
+                                                  ("onsets", "softmin-gamma1")])
+def test_published_beyond_refuses_results_with_other_settings(published, key, name, changed_folder):
+    minimum, gamma = BEYOND_MEASUREMENTS[changed_folder]
+    changed = dict(SETTINGS, minimum=minimum, gamma=gamma)
     changed[key] = {"minimum": "hardmin", "gamma": 3.0, "seed": 1, "epochs": 6, "batch_size": 4}.get(key, "other")
-    _folder(published, "mtd-sparsemin-gamma1", changed, ["CTC-A"])
-    with pytest.raises(ValueError, match=key):
-        published_beyond("sparsemin-gamma1")
+    _folder(published, f"mtd-{changed_folder}", changed, ["CTC-A"])
+    if name == "onsets":
+        _folder(published, "mtd-onsets", SETTINGS, ["SDTW-E-ONSET"])
+    with pytest.raises(ValueError, match=f"mtd-{changed_folder} differ from the Table I rerun in {key}"):
+        published_beyond(name)
 
 
 def test_published_beyond_names_its_measurements(published):
     with pytest.raises(ValueError, match="name must be one of"):
         published_beyond("softmin")
+    _folder(published, "mtd-softmin-gamma1", SETTINGS, ["CTC-A", "SDTW-E"])
     (published / "mtd-small" / "results.json").unlink()
     assert published_beyond("softmin-gamma1") is None
 
@@ -142,17 +151,32 @@ def test_report_title_names_a_minimum_other_than_the_papers():
     assert "minimum sparsemin (gamma 1)" in report_title(dict(SETTINGS, minimum="sparsemin"))
 
 
-@pytest.mark.parametrize("name", [name for name in BEYOND_MEASUREMENTS if name != "softmin-gamma1"])
+@pytest.mark.parametrize("name", BEYOND_MEASUREMENTS)
 def test_the_shipped_beyond_measurements_match_the_table1_rerun(name, tmp_path):
     """What rerun_beyond.sh made: the settings of the Table I rerun, the configurations it trains, its tables."""
     folder = run_module.PUBLISHED / f"mtd-{name}"
     if not (folder / "results.json").is_file():
         pytest.skip(f"the package ships no {name} results yet")
     settings, rows = published_beyond(name)            # raises if the settings differ from the Table I rerun's
-    expected = {"SDTW-E-ONSET", "CTC-A", "SDTW-E"} if name == "onsets" else {"CTC-A", "SDTW-E"}
-    assert {row["config"] for row in rows} <= expected and "CTC-A" in {row["config"] for row in rows}
     own = load_results(folder)[1]
+    expected = {"SDTW-E-ONSET"} if name == "onsets" else {"CTC-A", "SDTW-E"}
+    assert {row["config"] for row in own} == expected
     assert all(row["epochs"] <= settings["epochs"] and 0 <= row["accuracy"] <= 1 for row in own)
     if name != "onsets":                               # the alignment shape of every run, for chapter 9
         assert all(0 <= row["alignment_negligible_share"] <= 1 for row in own)
     assert (folder / "tables.md").read_text().strip() == write_report(folder, tmp_path).strip()
+
+
+def test_the_shipped_references_are_runs_of_the_table1_rerun():
+    """The references were trained by the Table I rerun (ahead of its other configurations): their runs
+    that the published Table I results also hold are the same networks, with the same scores."""
+    found = published_beyond("softmin-gamma1")
+    if found is None:
+        pytest.skip("the package ships no references yet")
+    table1 = {(row["config"], row["run"]): row for row in load_results(run_module.published_results("mtd"))[1]}
+    shared = [row for row in found[1] if (row["config"], row["run"]) in table1]
+    assert {row["config"] for row in shared} == {"CTC-A", "SDTW-E"}
+    for row in shared:
+        reference = table1[row["config"], row["run"]]
+        for key in ("accuracy", "ler_greedy", "best_val_loss", "epochs"):
+            assert row[key] == reference[key], (row["config"], row["run"], key)

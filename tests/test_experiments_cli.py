@@ -229,6 +229,12 @@ def test_merge_joins_the_folders_of_workers_and_writes_the_tables(tmp_path):
     assert (tmp_path / "merged" / "tables.md").is_file() and "merged" in out
     # the workers go on: merging again rewrites the earlier merge
     assert _run_main(["merge", str(tmp_path / "merged"), str(w0), str(w1)])[0] == 0
+    # --configs keeps some configurations of both workers, with their examples only
+    kept = [configs[0], configs[1]]
+    assert _run_main(["merge", str(tmp_path / "some"), str(w0), str(w1), "--configs", *kept])[0] == 0
+    assert sorted(load_results(tmp_path / "some")[1], key=key) == sorted(
+        (row for row in rows if row["config"] in kept), key=key)
+    assert {path.name.split("-run")[0] for path in (tmp_path / "some" / "examples").iterdir()} == set(kept)
 
 
 @pytest.mark.parametrize("case, texts", [
@@ -237,6 +243,7 @@ def test_merge_joins_the_folders_of_workers_and_writes_the_tables(tmp_path):
     ("no results", ["no results.json"]),
     ("out not a merge", ["not a merge"]),
     ("out among folders", ["is one of the folders"]),
+    ("config without runs", ["configs SDTW-E-ONSET have no runs in"]),
 ])
 def test_merge_mistakes_get_one_line_exit_2(tmp_path, case, texts):
     settings, rows = load_results(PUBLISHED / "mtd-small")
@@ -253,6 +260,8 @@ def test_merge_mistakes_get_one_line_exit_2(tmp_path, case, texts):
         folders = [str(w0)]
     if case == "out among folders":
         out = w0
+    if case == "config without runs":
+        folders += ["--configs", rows[0]["config"], "SDTW-E-ONSET"]
     code, _, err = _run_main(["merge", str(out)] + folders)
     assert code == 2
     lines = err.strip().splitlines()

@@ -82,6 +82,7 @@ def _parser():
     merge = commands.add_parser("merge", help="merge the results folders of workers that split one experiment")
     merge.add_argument("out", help="the merged folder (created; an earlier merge is rewritten)")
     merge.add_argument("folders", nargs="+", help="results folders made with the same settings")
+    merge.add_argument("--configs", nargs="+", metavar="CONFIG", help="keep only these configurations")
     return parser
 
 
@@ -112,7 +113,7 @@ def main(argv=None):
         return 0
     if args.command == "merge":
         try:
-            rows = merge_results(args.out, args.folders)
+            rows = merge_results(args.out, args.folders, configs=args.configs)
         except ValueError as exc:
             return _error(exc)
         print(f"merged {len(rows)} runs of {len(args.folders)} folders into {args.out}")

@@ -133,7 +133,21 @@ def published_results(task, protocol="table1"):
 BEYOND_MEASUREMENTS = {"onsets": None, "softmin-gamma0.1": ("softmin", 0.1), "softmin-gamma1": ("softmin", 1.0),
                        "softmin-gamma10": ("softmin", 10.0), "sparsemin-gamma1": ("sparsemin", 1.0),
                        "hardmin": ("hardmin", 1.0)}
-BEYOND_REFERENCES = ("CTC-A", "SDTW-E")   # trained once, by the Table I rerun
+
+
+def _published_beyond_folder(name, table1_settings):
+    """Settings and rows of the shipped folder ``mtd-<name>``, checked against the Table I rerun; or None."""
+    folder = PUBLISHED / f"mtd-{name}"
+    if not (folder / "results.json").is_file():
+        return None
+    settings, rows = load_results(folder)
+    minimum, gamma = BEYOND_MEASUREMENTS[name] or ("softmin", 1.0)
+    expected = dict(table1_settings, minimum=minimum, gamma=gamma)
+    differ = [key for key in RESUME_KEYS if _saved_value(key, settings) != _saved_value(key, expected)]
+    if differ:
+        raise ValueError(f"the published results {folder.name} differ from the Table I rerun in "
+                         f"{', '.join(differ)}: rerun them with published/rerun_beyond.sh")
+    return settings, rows
 
 
 def published_beyond(name):
@@ -141,15 +155,16 @@ def published_beyond(name):
 
     Book: chapter 9, "Repetitions without a blank" and "Which minimum". They were made by
     ``published/rerun_beyond.sh`` on the same data, network, epochs and seeds as the Table I rerun
-    (:func:`published_results`), whose CTC-A and SDTW-E runs (softmin, gamma 1) serve as their
-    references instead of being trained twice: "onsets" gives the SDTW-E-ONSET runs together with
-    those references, "softmin-gamma1" the references alone, every other name (a key of
-    :data:`BEYOND_MEASUREMENTS`) the runs of CTC-A and SDTW-E under that minimum.
+    (:func:`published_results`). Its references, CTC-A and SDTW-E under softmin at gamma 1, are
+    runs of that rerun, trained ahead of its other configurations and shipped as
+    "softmin-gamma1"; "onsets" gives the SDTW-E-ONSET runs together with them, every other name
+    (a key of :data:`BEYOND_MEASUREMENTS`) the runs of CTC-A and SDTW-E under that minimum.
 
     Returns
     -------
     (dict, list of dict) or None
-        As :func:`load_results`; None while the package has no results for ``name``.
+        As :func:`load_results`; None while the package lacks the results of ``name`` (for
+        "onsets": or its references) or of the Table I rerun.
 
     Raises
     ------
@@ -160,22 +175,17 @@ def published_beyond(name):
     if name not in BEYOND_MEASUREMENTS:
         raise ValueError(f"name must be one of {', '.join(BEYOND_MEASUREMENTS)}; got {name!r}")
     table1 = published_results("mtd")
-    folder = PUBLISHED / f"mtd-{name}"
-    if table1 is None or (name != "softmin-gamma1" and not (folder / "results.json").is_file()):
+    if table1 is None:
         return None
-    reference, reference_rows = load_results(table1)
-    reference_rows = [row for row in reference_rows if row["config"] in BEYOND_REFERENCES]
-    if name == "softmin-gamma1":
-        return reference, reference_rows
-    settings, rows = load_results(folder)
-    expected = dict(reference, minimum="softmin", gamma=1.0)
-    if name != "onsets":
-        expected["minimum"], expected["gamma"] = BEYOND_MEASUREMENTS[name]
-    differ = [key for key in RESUME_KEYS if _saved_value(key, settings) != _saved_value(key, expected)]
-    if differ:
-        raise ValueError(f"the published results {folder.name} differ from the Table I rerun in "
-                         f"{', '.join(differ)}: rerun them with published/rerun_beyond.sh")
-    return settings, rows + reference_rows if name == "onsets" else rows
+    table1_settings = load_results(table1)[0]
+    found = _published_beyond_folder(name, table1_settings)
+    if found is None or name != "onsets":
+        return found
+    references = _published_beyond_folder("softmin-gamma1", table1_settings)
+    if references is None:
+        return None
+    settings, rows = found
+    return settings, rows + references[1]
 
 
 def default_device():
@@ -631,13 +641,15 @@ def run_experiment(task, out, configs=None, data=None, runs=1, epochs=None, mode
 MERGE_KEYS = RESUME_KEYS + ("items", "documents")   # what the workers of one experiment must share
 
 
-def merge_results(out, folders):
+def merge_results(out, folders, configs=None):
     """Merge the results folders of workers that split one experiment between them into ``out``.
 
     Workers (processes on the cores of one machine, or several machines) run
     the same command with disjoint ``--configs`` (or runs) and their own
     ``--out``; this joins their rows, examples and models. ``out`` may be
     merged into again as the workers go on: it is rewritten from ``folders``.
+    ``configs`` keeps only those configurations (e.g. the references that
+    chapter 9 takes from the Table I rerun while its other runs go on).
 
     Parameters
     ----------
@@ -646,6 +658,8 @@ def merge_results(out, folders):
     folders : list of str or Path
         Results folders written by :func:`run_experiment` with the same
         settings (:data:`MERGE_KEYS`).
+    configs : list of str, optional
+        The configurations to keep (default: all); each must have runs in ``folders``.
 
     Returns
     -------
@@ -657,7 +671,8 @@ def merge_results(out, folders):
     ------
     ValueError
         One line: a folder without results, settings that differ (named), a
-        (configuration, run) in two folders, or an ``out`` that is not an earlier merge.
+        (configuration, run) in two folders, a configuration in ``configs`` without
+        runs, or an ``out`` that is not an earlier merge.
     """
     out, folders = Path(out), [Path(folder) for folder in folders]
     if not folders:
@@ -670,7 +685,12 @@ def merge_results(out, folders):
     for folder in folders:
         if not (folder / "results.json").is_file():
             raise ValueError(f"folder {folder} holds no results.json (is it a results folder?)")
-        loaded.append((folder, *load_results(folder)))
+        saved, rows = load_results(folder)
+        loaded.append((folder, saved, [row for row in rows if configs is None or row["config"] in configs]))
+    missing = [config for config in configs or () if not any(row["config"] == config
+                                                              for _, _, rows in loaded for row in rows)]
+    if missing:
+        raise ValueError(f"configs {', '.join(missing)} have no runs in {', '.join(map(str, folders))}")
     first_folder, settings, _ = loaded[0]
     seen = {}
     for folder, saved, rows in loaded:

@@ -3,6 +3,8 @@
 # on the CPU, by two workers (one per core) that split the configurations between them. Each worker
 # trains run 0 of all its configurations, then run 1, ..., so an interrupted rerun already has complete
 # tables with fewer runs; starting this script again resumes where it stopped (ddtw_edu.experiments.run).
+# rerun_beyond.sh, given the same OUT, trains CTC-A and SDTW-E ahead in these folders (chapter 9's
+# references); this script then finds their runs done.
 # Merge the workers' folders (at any time: the merge is rewritten as the workers go on), score runs made
 # by an older version with the current metrics, and copy the results (not the networks) here:
 #   python -m ddtw_edu.experiments merge OUT/mtd-table1 OUT/mtd-table1-w0 OUT/mtd-table1-w1
