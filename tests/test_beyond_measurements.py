@@ -180,3 +180,27 @@ def test_the_shipped_references_are_runs_of_the_table1_rerun():
         reference = table1[row["config"], row["run"]]
         for key in ("accuracy", "ler_greedy", "best_val_loss", "epochs"):
             assert row[key] == reference[key], (row["config"], row["run"], key)
+
+
+def test_the_time_estimate_uses_the_measurement_of_the_same_minimum(tmp_path, monkeypatch):
+    """A dry run of rerun_beyond.sh's commands is timed by the published runs of its minimum and configurations."""
+    monkeypatch.setattr(run_module, "PUBLISHED", tmp_path)
+
+    def timed(name, settings, seconds):
+        (tmp_path / name).mkdir()
+        _write_results(tmp_path / name, settings, [{"config": c, "run": 0, "epochs": 15, "epoch_seconds": s}
+                                                   for c, s in seconds.items()])
+
+    timed("mtd-small", SETTINGS, {"CTC-A": 10.0, "SDTW-E": 11.0})
+    timed("mtd-hardmin", dict(SETTINGS, minimum="hardmin"), {"CTC-A": 30.0, "SDTW-E": 31.0})
+    timed("mtd-onsets", SETTINGS, {"SDTW-E-ONSET": 20.0})
+
+    def per_epoch(**options):
+        plan = run_module.plan_experiment("mtd", tmp_path / "out", configs=["CTC-A", "SDTW-E-ONSET"],
+                                          data_size="tiny", device="cpu", **options)
+        return {c: seconds for c, (seconds, _) in run_module.estimate_seconds(plan)["per_config"].items()}
+
+    assert per_epoch() == {"CTC-A": 10.0, "SDTW-E-ONSET": 20.0}
+    assert per_epoch(minimum="hardmin") == {"CTC-A": 30.0, "SDTW-E-ONSET": 20.0}
+    assert per_epoch(minimum="softmin", gamma=0.1) == {"CTC-A": 10.0, "SDTW-E-ONSET": 20.0}   # not shipped
+    assert not (tmp_path / "out").exists()

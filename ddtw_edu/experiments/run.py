@@ -733,6 +733,9 @@ def _duration(seconds):
 def estimate_seconds(plan):
     """Time estimate of the pending runs of ``plan`` from the package's published results of its task.
 
+    For MTD, the measurements beyond the paper (:func:`published_beyond`) time the onset
+    configurations and, under the plan's minimum, CTC-A and SDTW-E.
+
     Returns
     -------
     dict or None
@@ -746,10 +749,18 @@ def estimate_seconds(plan):
     folder = published_results(plan.task.name)
     if folder is None:
         return None
-    published, rows = load_results(folder)
+    published = load_results(folder)[0]
+    sources = [folder]
+    if plan.task.name == "mtd":
+        minimum = plan.settings.get("minimum", "softmin")
+        sources[:0] = [PUBLISHED / f"mtd-{name}" for name, setting in BEYOND_MEASUREMENTS.items()
+                       if setting is None or (setting[0] == minimum and (minimum == "hardmin"
+                                                                         or setting[1] == plan.settings["gamma"]))]
+    rows_of = [load_results(source)[1] for source in sources if (source / "results.json").is_file()]
     per_config = {}
     for config in plan.configs:
-        mine = [row for row in rows if row["config"] == config]
+        mine = next(([row for row in rows if row["config"] == config] for rows in rows_of
+                     if any(row["config"] == config for row in rows)), [])
         if mine:
             per_config[config] = (float(np.median([r["epoch_seconds"] for r in mine])),
                                   float(np.mean([r["epochs"] for r in mine])))
@@ -799,10 +810,11 @@ def describe_plan(plan):
     lines.append(f"  time estimate, from the published results ({machine}, {p['model_size']} network, "
                  f"{p['data_size']} generated data, at most {p['epochs']} epochs):")
     runs_of = {config: sum(c == config for c, _ in pending) for config in plan.configs}
+    width = max(9, *map(len, estimate["per_config"]))
     for config, (epoch_seconds, mean_epochs) in estimate["per_config"].items():
         if runs_of[config]:
             n = runs_of[config]
-            lines.append(f"    {config:<9} {epoch_seconds:6.1f} s/epoch x {s['epochs']} epochs x {n} run{'s' * (n > 1)}"
+            lines.append(f"    {config:<{width}} {epoch_seconds:6.1f} s/epoch x {s['epochs']} epochs x {n} run{'s' * (n > 1)}"
                          f" = at most {_duration(epoch_seconds * s['epochs'] * n)}"
                          f" (published runs: {mean_epochs:.1f} epochs)")
     mean_epochs = np.mean([v[1] for v in estimate["per_config"].values()])
