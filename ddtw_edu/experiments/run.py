@@ -750,12 +750,15 @@ def estimate_seconds(plan):
     if folder is None:
         return None
     published = load_results(folder)[0]
+    minimum, gamma = plan.settings.get("minimum", "softmin"), plan.settings["gamma"]
+
+    def timed_by(setting):       # the onsets (None), or the plan's minimum (hardmin has no gamma)
+        return setting is None or setting == (minimum, gamma) or setting[0] == minimum == "hardmin"
+
     sources = [folder]
     if plan.task.name == "mtd":
-        minimum = plan.settings.get("minimum", "softmin")
         sources[:0] = [PUBLISHED / f"mtd-{name}" for name, setting in BEYOND_MEASUREMENTS.items()
-                       if setting is None or (setting[0] == minimum and (minimum == "hardmin"
-                                                                         or setting[1] == plan.settings["gamma"]))]
+                       if timed_by(setting)]
     rows_of = [load_results(source)[1] for source in sources if (source / "results.json").is_file()]
     per_config = {}
     for config in plan.configs:
