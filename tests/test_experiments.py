@@ -86,6 +86,33 @@ def test_evaluate_again_reproduces_the_metrics_from_the_saved_networks(mtd_resul
     assert main(["evaluate", str(tmp_path / "nowhere")]) == 2
 
 
+def test_evaluate_again_keeps_current_runs_unless_told_all(mtd_results, tmp_path, capsys):
+    """Only runs that lack a metric of this version are evaluated (one run per configuration tells which
+    metrics those are); --all evaluates every run, for a metric that changed."""
+    import shutil
+    folder = tmp_path / "mixed"
+    shutil.copytree(mtd_results, folder)
+    saved = json.loads((folder / "results.json").read_text())
+    original = saved["rows"][0]
+    assert original["config"] == "CTC-A"
+    shutil.copy(folder / "models" / "CTC-A-run0.pt", folder / "models" / "CTC-A-run1.pt")
+    current = dict(original, run=1, accuracy=-2.0)          # a run with every metric (a stale value in one)
+    older = dict(original, accuracy=-1.0)                   # a run made before the repeats split existed
+    del older["ler_greedy_repeats"]
+    saved["rows"] = [older, current] + [dict(row, accuracy=-3.0) for row in saved["rows"][1:]]
+    (folder / "results.json").write_text(json.dumps(saved))
+    configs = {row["config"] for row in saved["rows"]}
+    assert main(["evaluate", str(folder)]) == 0
+    assert f"evaluated {len(configs)} of the {len(saved['rows'])} runs" in capsys.readouterr().out
+    accuracy = {(row["config"], row["run"]): row["accuracy"] for row in load_results(folder)[1]}
+    assert accuracy[("CTC-A", 0)] == pytest.approx(original["accuracy"], rel=1e-6)
+    assert accuracy[("CTC-A", 1)] == -2.0                                        # kept: it has every metric
+    assert all(value >= 0 for key, value in accuracy.items() if key[0] != "CTC-A")  # one per config evaluated
+    assert main(["evaluate", "--all", str(folder)]) == 0
+    assert f"evaluated {len(saved['rows'])} of the {len(saved['rows'])} runs" in capsys.readouterr().out
+    assert load_results(folder)[1][1]["accuracy"] == pytest.approx(original["accuracy"], rel=1e-6)
+
+
 def test_themes_with_repeated_notes_are_scored_apart():
     from ddtw_edu.experiments.evaluate import has_repeats
     from ddtw_edu.experiments.findings import mtd_findings

@@ -79,6 +79,9 @@ def _parser():
     evaluate = commands.add_parser("evaluate", help="evaluate the saved networks of a results folder again "
                                                     "(after a metric was added or changed)")
     evaluate.add_argument("results", help="a folder written by the mtd or swd command")
+    evaluate.add_argument("--all", action="store_true", dest="every",
+                          help="evaluate every run, also those that have all current metrics (after a metric "
+                               "changed); by default only runs that lack one are evaluated")
     merge = commands.add_parser("merge", help="merge the results folders of workers that split one experiment")
     merge.add_argument("out", help="the merged folder (created; an earlier merge is rewritten)")
     merge.add_argument("folders", nargs="+", help="results folders made with the same settings")
@@ -105,7 +108,7 @@ def main(argv=None):
         return 0
     if args.command == "evaluate":
         try:
-            rows, done = reevaluate_results(args.results)
+            rows, done = reevaluate_results(args.results, every=args.every)
         except ValueError as exc:
             return _error(exc)
         print(f"evaluated {done} of the {len(rows)} runs of {args.results} again")

@@ -243,13 +243,17 @@ def _train_and_evaluate(task, parts, database, config, seed, run, model_size, ga
             "loss_share": float(np.sum(history.loss_seconds) / np.sum(history.seconds)), **metrics}
 
 
-def reevaluate_results(out, cache_dir=None, progress=True):
+def reevaluate_results(out, cache_dir=None, progress=True, every=False):
     """Evaluate the saved networks of a results folder again, with this version's metrics.
 
-    For results made before a metric existed (or changed): each row's test
+    For results made before a metric existed (or changed): a row's test
     metrics are recomputed from ``models/<config>-run<k>.pt`` on the same data
     and protocol; its training fields stay. Rows whose model file is missing
-    are left as they are.
+    are left as they are. Unless ``every``, a row that already has every
+    metric this version computes for its configuration is kept too (the rows
+    with the fewest fields are evaluated first and tell which metrics those
+    are), so that a folder of mostly current runs costs only its older ones;
+    after a metric *changed*, pass ``every=True``.
 
     Returns
     -------
@@ -274,14 +278,18 @@ def reevaluate_results(out, cache_dir=None, progress=True):
     parts = load_splits(task, root, cache_dir, progress, protocol=protocol)
     database = retrieval_database(root, parts["test"], cache_dir) if task.name == "mtd" else None
     done = 0
-    for row in rows:
+    current = {}   # config -> the names of the metrics this version computes for it, once evaluated
+    for row in sorted(rows, key=len):
         path = out / "models" / f"{row['config']}-run{row['run']}.pt"
-        if not path.is_file():
+        known = current.get(row["config"])
+        if not path.is_file() or (not every and known is not None and known <= row.keys()):
             continue
         model = _build_model(task, row["config"], settings["model_size"])
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-        row.update(_evaluate(task, parts, database, row["config"], model, "cpu", protocol, settings["gamma"],
-                             settings.get("minimum", "softmin"))[0])
+        metrics = _evaluate(task, parts, database, row["config"], model, "cpu", protocol, settings["gamma"],
+                            settings.get("minimum", "softmin"))[0]
+        row.update(metrics)
+        current[row["config"]] = metrics.keys()
         done += 1
     _write_results(out, settings, rows)
     return rows, done
