@@ -229,12 +229,20 @@ def test_merge_joins_the_folders_of_workers_and_writes_the_tables(tmp_path):
     assert (tmp_path / "merged" / "tables.md").is_file() and "merged" in out
     # the workers go on: merging again rewrites the earlier merge
     assert _run_main(["merge", str(tmp_path / "merged"), str(w0), str(w1)])[0] == 0
-    # --configs keeps some configurations of both workers, with their examples only
+    # --configs keeps some configurations of both workers, with their examples only (none left from before)
     kept = [configs[0], configs[1]]
-    assert _run_main(["merge", str(tmp_path / "some"), str(w0), str(w1), "--configs", *kept])[0] == 0
-    assert sorted(load_results(tmp_path / "some")[1], key=key) == sorted(
+    assert _run_main(["merge", str(tmp_path / "merged"), str(w0), str(w1), "--configs", *kept])[0] == 0
+    assert sorted(load_results(tmp_path / "merged")[1], key=key) == sorted(
         (row for row in rows if row["config"] in kept), key=key)
-    assert {path.name.split("-run")[0] for path in (tmp_path / "some" / "examples").iterdir()} == set(kept)
+    assert {path.name.split("-run")[0] for path in (tmp_path / "merged" / "examples").iterdir()} == set(kept)
+    # --runs keeps the first runs of each configuration: a worker that went on with further runs of some
+    later = max(row["run"] for row in rows) + 1
+    w2 = _worker_folder(tmp_path / "w2", settings, [dict(row, run=row["run"] + later) for row in mine])
+    assert _run_main(["merge", str(tmp_path / "equal"), str(w0), str(w1), str(w2), "--runs", str(later)])[0] == 0
+    assert sorted(load_results(tmp_path / "equal")[1], key=key) == sorted(rows, key=key)
+    assert len(list((tmp_path / "equal" / "examples").iterdir())) == len(rows)
+    assert _run_main(["merge", str(tmp_path / "all"), str(w0), str(w1), str(w2)])[0] == 0
+    assert len(load_results(tmp_path / "all")[1]) == len(rows) + len(mine)
 
 
 @pytest.mark.parametrize("case, texts", [
@@ -244,6 +252,7 @@ def test_merge_joins_the_folders_of_workers_and_writes_the_tables(tmp_path):
     ("out not a merge", ["not a merge"]),
     ("out among folders", ["is one of the folders"]),
     ("config without runs", ["configs SDTW-E-ONSET have no runs in"]),
+    ("no runs kept", ["runs must be a positive integer, got 0"]),
 ])
 def test_merge_mistakes_get_one_line_exit_2(tmp_path, case, texts):
     settings, rows = load_results(PUBLISHED / "mtd-small")
@@ -262,6 +271,8 @@ def test_merge_mistakes_get_one_line_exit_2(tmp_path, case, texts):
         out = w0
     if case == "config without runs":
         folders += ["--configs", rows[0]["config"], "SDTW-E-ONSET"]
+    if case == "no runs kept":
+        folders += ["--runs", "0"]
     code, _, err = _run_main(["merge", str(out)] + folders)
     assert code == 2
     lines = err.strip().splitlines()

@@ -86,6 +86,7 @@ def _parser():
     merge.add_argument("out", help="the merged folder (created; an earlier merge is rewritten)")
     merge.add_argument("folders", nargs="+", help="results folders made with the same settings")
     merge.add_argument("--configs", nargs="+", metavar="CONFIG", help="keep only these configurations")
+    merge.add_argument("--runs", type=int, metavar="N", help="keep only runs 0 to N-1 of each configuration")
     return parser
 
 
@@ -116,7 +117,7 @@ def main(argv=None):
         return 0
     if args.command == "merge":
         try:
-            rows = merge_results(args.out, args.folders, configs=args.configs)
+            rows = merge_results(args.out, args.folders, configs=args.configs, runs=args.runs)
         except ValueError as exc:
             return _error(exc)
         print(f"merged {len(rows)} runs of {len(args.folders)} folders into {args.out}")

@@ -30,6 +30,7 @@ import json
 import math
 import platform
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -649,15 +650,18 @@ def run_experiment(task, out, configs=None, data=None, runs=1, epochs=None, mode
 MERGE_KEYS = RESUME_KEYS + ("items", "documents")   # what the workers of one experiment must share
 
 
-def merge_results(out, folders, configs=None):
+def merge_results(out, folders, configs=None, runs=None):
     """Merge the results folders of workers that split one experiment between them into ``out``.
 
     Workers (processes on the cores of one machine, or several machines) run
     the same command with disjoint ``--configs`` (or runs) and their own
     ``--out``; this joins their rows, examples and models. ``out`` may be
-    merged into again as the workers go on: it is rewritten from ``folders``.
+    merged into again as the workers go on: it is rewritten from ``folders``
+    (its examples and models too: it keeps none of runs it no longer holds).
     ``configs`` keeps only those configurations (e.g. the references that
-    chapter 9 takes from the Table I rerun while its other runs go on).
+    chapter 9 takes from the Table I rerun while its other runs go on), and
+    ``runs`` only the first runs of each (so that the tables of a rerun still
+    under way compare configurations over the same number of runs).
 
     Parameters
     ----------
@@ -668,6 +672,8 @@ def merge_results(out, folders, configs=None):
         settings (:data:`MERGE_KEYS`).
     configs : list of str, optional
         The configurations to keep (default: all); each must have runs in ``folders``.
+    runs : int, optional
+        Keep runs 0 to ``runs`` - 1 of each configuration (default: all).
 
     Returns
     -------
@@ -685,6 +691,8 @@ def merge_results(out, folders, configs=None):
     out, folders = Path(out), [Path(folder) for folder in folders]
     if not folders:
         raise ValueError("folders must name at least one results folder to merge")
+    if runs is not None and (isinstance(runs, bool) or not isinstance(runs, int) or runs < 1):
+        raise ValueError(f"runs must be a positive integer, got {runs!r}")
     if out.resolve() in [folder.resolve() for folder in folders]:
         raise ValueError(f"out {out} is one of the folders to merge; merge into a new folder")
     if (out / "results.json").exists() and "merged_from" not in load_results(out)[0]:
@@ -694,7 +702,8 @@ def merge_results(out, folders, configs=None):
         if not (folder / "results.json").is_file():
             raise ValueError(f"folder {folder} holds no results.json (is it a results folder?)")
         saved, rows = load_results(folder)
-        loaded.append((folder, saved, [row for row in rows if configs is None or row["config"] in configs]))
+        loaded.append((folder, saved, [row for row in rows if (configs is None or row["config"] in configs)
+                                       and (runs is None or row["run"] < runs)]))
     missing = [config for config in configs or () if not any(row["config"] == config
                                                               for _, _, rows in loaded for row in rows)]
     if missing:
@@ -715,6 +724,8 @@ def merge_results(out, folders, configs=None):
     rows = sorted((row for _, _, rows in loaded for row in rows),
                   key=lambda row: (order.get(row["config"], len(order)), row["config"], row["run"]))
     out.mkdir(parents=True, exist_ok=True)
+    for kind in ("examples", "models"):      # an earlier merge's copies: rewritten below
+        shutil.rmtree(out / kind, ignore_errors=True)
     for folder, _, folder_rows in loaded:
         for row in folder_rows:
             for kind, suffix in (("examples", ".npz"), ("models", ".pt")):

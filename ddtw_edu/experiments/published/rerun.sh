@@ -7,10 +7,12 @@
 # book shows has a mean and a spread over runs before any of them gets five.
 # rerun_beyond.sh, given the same OUT, trains CTC-A and SDTW-E ahead in these folders (chapter 9's
 # references); this script then finds their runs done.
-# Merge the workers' folders (at any time: the merge is rewritten as the workers go on), score runs made
-# by an older version with the current metrics, and copy the results (not the networks) here:
-#   python -m ddtw_edu.experiments merge OUT/mtd-table1 OUT/mtd-table1-w0 OUT/mtd-table1-w1
-#   python -m ddtw_edu.experiments evaluate OUT/mtd-table1
+# Score the runs made by an older version with the current metrics (in a worker's folder once the worker
+# has moved on to the next task, so that every later merge keeps the scores), merge the workers' folders
+# (at any time: the merge is rewritten as the workers go on; --runs N keeps runs 0 to N-1, so that the
+# tables compare the configurations over equal counts), and copy the results (not the networks) here:
+#   python -m ddtw_edu.experiments evaluate OUT/mtd-table1-w0      (and OUT/mtd-table1-w1)
+#   python -m ddtw_edu.experiments merge OUT/mtd-table1 OUT/mtd-table1-w0 OUT/mtd-table1-w1 --runs 3
 #   cp -r OUT/mtd-table1/{results.json,results.csv,tables.md,table_mtd.csv,examples} ddtw_edu/experiments/published/mtd-small/
 #
 # usage: bash ddtw_edu/experiments/published/rerun.sh WORKER OUT   (WORKER 0 or 1, started once each)
