@@ -172,7 +172,7 @@ def test_a_short_training_lowers_the_loss(task, config):
     history = fit(model, objective, data, data, schedule, progress=False)
     assert len(history.train_loss) == 8 and all(np.isfinite(history.train_loss))
     assert history.best_val_loss < 0.8 * before
-    assert 0 < sum(history.loss_seconds) < sum(history.seconds)
+    assert 0 < sum(history.loss_seconds) < sum(history.seconds) < history.wall_seconds   # wall: with validation
 
 
 def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path):
@@ -189,9 +189,12 @@ def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path):
         return model, history
 
     straight, history_straight = train(4, None)
-    train(2, tmp_path / "run.pt")                       # "interrupted" after two epochs
+    _, history_interrupted = train(2, tmp_path / "run.pt")     # "interrupted" after two epochs
     resumed, history_resumed = train(4, tmp_path / "run.pt")
     assert len(history_resumed.train_loss) == 4
+    # the wall time of the run counts the epochs before the interruption too
+    assert (history_resumed.wall_seconds - history_interrupted.wall_seconds
+            >= sum(history_resumed.seconds[2:]) > 0)
     np.testing.assert_allclose(history_resumed.val_loss, history_straight.val_loss, rtol=1e-5)
     for a, b in zip(straight.state_dict().values(), resumed.state_dict().values()):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)

@@ -31,7 +31,6 @@ import math
 import platform
 import re
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -228,9 +227,7 @@ def _train_and_evaluate(task, parts, database, config, seed, run, model_size, ga
                           protocol=protocol, minimum=minimum)
     name = f"{config}-run{run}"
     checkpoint = out / "checkpoints" / f"{name}.pt"
-    start = time.perf_counter()
     history = fit(model, objective, train, val, task.schedule, checkpoint, device, progress, desc=name)
-    train_seconds = time.perf_counter() - start
     metrics, predictions = _evaluate(task, parts, database, config, model, device, protocol, gamma, minimum)
     (out / "models").mkdir(exist_ok=True)
     torch.save(model.state_dict(), out / "models" / f"{name}.pt")
@@ -240,7 +237,7 @@ def _train_and_evaluate(task, parts, database, config, seed, run, model_size, ga
     return {"config": config, "run": run, "seed": seed, "parameters": count_parameters(model),
             "epochs": len(history.train_loss), "best_epoch": history.best_epoch,
             "best_val_loss": history.best_val_loss, "stopped_early": history.stopped_early,
-            "train_seconds": train_seconds, "epoch_seconds": float(np.median(history.seconds)),
+            "train_seconds": history.wall_seconds, "epoch_seconds": float(np.median(history.seconds)),
             "loss_share": float(np.sum(history.loss_seconds) / np.sum(history.seconds)), **metrics}
 
 

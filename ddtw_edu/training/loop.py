@@ -48,7 +48,12 @@ class TrainingSchedule:
 
 @dataclass
 class History:
-    """Per-epoch record of a run: losses, learning rates, seconds, and the time spent in the loss."""
+    """Per-epoch record of a run: losses, learning rates, seconds, and the time spent in the loss.
+
+    ``seconds`` and ``loss_seconds`` time the training part of each epoch; ``wall_seconds`` is the
+    whole run so far (training and validation), kept across a resumption from a checkpoint (a
+    checkpoint written before it existed reads 0.0, the class default).
+    """
     train_loss: list = field(default_factory=list)
     val_loss: list = field(default_factory=list)
     lr: list = field(default_factory=list)
@@ -56,6 +61,7 @@ class History:
     loss_seconds: list = field(default_factory=list)
     best_epoch: int = -1
     stopped_early: bool = False
+    wall_seconds: float = 0.0
 
     @property
     def best_val_loss(self):
@@ -186,6 +192,7 @@ def fit(model, objective, train_loader, val_loader, schedule=None, checkpoint=No
         train_loss, loss_seconds = run_epoch(model, objective, train_loader, device, optimizer, progress, "batches")
         seconds = time.perf_counter() - start
         val_loss, _ = run_epoch(model, objective, val_loader, device)
+        history.wall_seconds += time.perf_counter() - start
         history.train_loss.append(train_loss)
         history.val_loss.append(val_loss)
         history.lr.append(optimizer.param_groups[0]["lr"])
