@@ -20,7 +20,7 @@ from .alignments import compute_soft_alignment, reference_alignment
 from .evaluate import decode
 from .paper_results import TABLE_III, TABLE_IV
 from ..data.generate import GENERATOR_VERSION
-from .report import paper_mtd, single_run, summarize_mtd, summarize_swd
+from .report import paper_mtd, single_run, summarize_mtd, summarize_swd, training_seconds
 from .run import generator_version, load_results, published_results
 
 
@@ -172,7 +172,7 @@ def describe_published(task):
         return "The package ships no published rerun."
     settings, rows = load_results(folder)
     table = summarize_mtd(rows) if task == "mtd" else summarize_swd(rows)
-    minutes = sum(row["train_seconds"] for row in rows) / 60
+    minutes = sum(training_seconds(row) for row in rows) / 60
     workers = len(settings.get("merged_from", [])) or 1
     version = generator_version(settings)
     text = (f"{len(table)} configurations, {runs_phrase(table)} each, the {settings['model_size']} network and "

@@ -338,25 +338,35 @@ def swd_comparison(table):
     return markdown_table(["config"] + [header for header, _, _ in spec] + ["paper (text)"], rows)
 
 
+def training_seconds(row):
+    """The time of a run's training epochs: its epochs times its median epoch, validation not counted.
+
+    Unlike the wall time ``train_seconds``, it does not depend on whether a run was interrupted and
+    resumed (before :attr:`ddtw_edu.training.History.wall_seconds` the wall time restarted then) or
+    on a machine suspended in between; runs of the published reruns were both.
+    """
+    return row["epochs"] * row["epoch_seconds"]
+
+
 def cost_table(rows):
     """What training cost, per configuration, as a Markdown table.
 
     Columns: the runs, the epochs they ran (mean), seconds per epoch (median
-    over runs of each run's median epoch), wall time of a whole run (mean
-    ``train_seconds``, with the range when there are several runs) and the
-    share of an epoch spent in the loss (median).
+    over runs of each run's median epoch), the time of a run's training
+    epochs (mean :func:`training_seconds`, with the range when there are
+    several runs) and the share of an epoch spent in the loss (median).
     """
     body = []
     for config, runs in _by_config(rows).items():
-        wall = [row["train_seconds"] / 60 for row in runs if "train_seconds" in row]
-        time = "" if not wall else (f"{wall[0]:.1f}" if len(wall) == 1
-                                    else f"{sum(wall) / len(wall):.1f} ({min(wall):.1f}-{max(wall):.1f})")
+        minutes = [training_seconds(row) / 60 for row in runs]
+        time = (f"{minutes[0]:.1f}" if len(minutes) == 1
+                else f"{sum(minutes) / len(minutes):.1f} ({min(minutes):.1f}-{max(minutes):.1f})")
         body.append([config, str(len(runs)), f"{sum(row['epochs'] for row in runs) / len(runs):.1f}",
                      f"{float(np.median([row['epoch_seconds'] for row in runs])):.1f}", time,
                      f"{float(np.median([row['loss_share'] for row in runs])):.1%}"])
-    return markdown_table(["config", "runs", "epochs", "epoch [s]", "run [min]", "loss share"], body)
+    return markdown_table(["config", "runs", "epochs", "epoch [s]", "training [min]", "loss share"], body)
 
 
 __all__ = ["summarize_mtd", "summarize_swd", "format_table", "write_report", "check_results_folder", "report_title",
            "FIG_11_QUOTED", "FIG_11_BEST_ABOVE", "MTD_GROUPS", "LABELS", "markdown_table", "paper_mtd", "single_run",
-           "compare_table", "mtd_comparison", "swd_comparison", "cost_table", "repeats_table", "REPEATS_COLUMNS"]
+           "compare_table", "mtd_comparison", "swd_comparison", "training_seconds", "cost_table", "repeats_table", "REPEATS_COLUMNS"]
