@@ -247,7 +247,7 @@ def test_merge_joins_the_folders_of_workers_and_writes_the_tables(tmp_path):
 
 @pytest.mark.parametrize("case, texts", [
     ("other settings", ["other settings", "epochs is 3 in", "w1 but 15 in"]),
-    ("same run twice", ["run 0", "in both"]),
+    ("same run twice", ["is in both"]),
     ("no results", ["no results.json"]),
     ("out not a merge", ["not a merge"]),
     ("out among folders", ["is one of the folders"]),
@@ -273,6 +273,8 @@ def test_merge_mistakes_get_one_line_exit_2(tmp_path, case, texts):
         folders += ["--configs", rows[0]["config"], "SDTW-E-ONSET"]
     if case == "no runs kept":
         folders += ["--runs", "0"]
+    if case == "same run twice":
+        texts = texts + [f"{rows[1]['config']} run {rows[1]['run']} is in both"]
     code, _, err = _run_main(["merge", str(out)] + folders)
     assert code == 2
     lines = err.strip().splitlines()
