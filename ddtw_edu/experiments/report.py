@@ -369,4 +369,5 @@ def cost_table(rows):
 
 __all__ = ["summarize_mtd", "summarize_swd", "format_table", "write_report", "check_results_folder", "report_title",
            "FIG_11_QUOTED", "FIG_11_BEST_ABOVE", "MTD_GROUPS", "LABELS", "markdown_table", "paper_mtd", "single_run",
-           "compare_table", "mtd_comparison", "swd_comparison", "training_seconds", "cost_table", "repeats_table", "REPEATS_COLUMNS"]
+           "compare_table", "mtd_comparison", "swd_comparison", "training_seconds", "cost_table", "repeats_table",
+           "REPEATS_COLUMNS"]
