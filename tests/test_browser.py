@@ -77,7 +77,9 @@ RAW_TEX = re.compile(r"\$\$|\\[()\[\]]|\\begin\{|\$[^$\s]([^$]*[^$\s])?\$|\\[A-Z
 
 
 # What sticks out of the text column: code and output blocks that scroll sideways, display equations
-# wider than their box, and Markdown table text printed inside an output instead of a table.
+# wider than their box, tables wider than the column, and Markdown table text printed inside an output
+# instead of a table. And what a squeezed table does: a one-word cell ("SDTW-E-W", "top-1") broken at
+# its hyphen over two lines (formulas, whose sub- and superscripts sit lower and higher, aside).
 LAYOUT_JS = r"""
 const article = document.querySelector('article.bd-article');
 const longest = e => e.textContent.split('\n').reduce((a, b) => (a.length >= b.length ? a : b), '');
@@ -91,8 +93,21 @@ const equations = [...article.querySelectorAll('div.math')].filter(e => {
 const markdown = [...article.querySelectorAll('div.cell_output pre')]
   .filter(e => /^\s*\|.*\|\s*$/m.test(e.textContent) && /\|\s*:?-{3,}/.test(e.textContent))
   .map(e => e.textContent.slice(0, 100));
+const lines = e => {
+  const range = document.createRange();
+  range.selectNodeContents(e);
+  const half = parseFloat(getComputedStyle(e).fontSize) / 2;
+  return [...range.getClientRects()].map(b => b.top).sort((a, b) => a - b)
+    .filter((top, i, tops) => i === 0 || top - tops[i - 1] > half).length;
+};
+const broken = [...article.querySelectorAll('td, th')]
+  .filter(e => /^\S+$/.test(e.textContent.trim()) && !e.querySelector('mjx-container') && lines(e) > 1)
+  .map(e => e.textContent.trim());
+const tables = [...article.querySelectorAll('table')]
+  .filter(t => t.getBoundingClientRect().width > t.parentElement.clientWidth + 1)
+  .map(t => t.rows[0].textContent.replace(/\s+/g, ' ').trim().slice(0, 100));
 return {code: wide('div.cell_input pre'), outputs: wide('div.cell_output pre'), equations: equations,
-        markdown_tables: markdown};
+        tables: tables, markdown_tables: markdown, broken_words: broken};
 """
 
 
@@ -231,8 +246,10 @@ def test_page_fits_the_column_at_1280_px(browser, book_url, page):
     assert not layout["code"], f"{page}: code lines wider than the column: {layout['code']}"
     assert not layout["outputs"], f"{page}: output lines wider than the column: {layout['outputs']}"
     assert not layout["equations"], f"{page}: display equations wider than the column: {layout['equations']}"
+    assert not layout["tables"], f"{page}: tables wider than the column: {layout['tables']}"
     assert not layout["markdown_tables"], f"{page}: Markdown table text printed in an output: " \
                                           f"{layout['markdown_tables']}"
+    assert not layout["broken_words"], f"{page}: table cells of one word broken over lines: {layout['broken_words']}"
 
 
 def test_no_page_embeds_an_inert_widget(built_book):
