@@ -78,8 +78,9 @@ RAW_TEX = re.compile(r"\$\$|\\[()\[\]]|\\begin\{|\$[^$\s]([^$]*[^$\s])?\$|\\[A-Z
 
 # What sticks out of the text column: code and output blocks that scroll sideways, display equations
 # wider than their box, tables wider than the column, and Markdown table text printed inside an output
-# instead of a table. And what a squeezed table does: a one-word cell ("SDTW-E-W", "top-1") broken at
-# its hyphen over two lines (formulas, whose sub- and superscripts sit lower and higher, aside).
+# instead of a table. And what a squeezed table does: a one-word cell ("SDTW-E-W", "top-1") or a short
+# code literal in a cell (`(2M + 1,)`) broken over two lines (formulas, whose sub- and superscripts sit
+# lower and higher, aside).
 LAYOUT_JS = r"""
 const article = document.querySelector('article.bd-article');
 const longest = e => e.textContent.split('\n').reduce((a, b) => (a.length >= b.length ? a : b), '');
@@ -102,6 +103,7 @@ const lines = e => {
 };
 const broken = [...article.querySelectorAll('td, th')]
   .filter(e => /^\S+$/.test(e.textContent.trim()) && !e.querySelector('mjx-container') && lines(e) > 1)
+  .concat([...article.querySelectorAll(':is(td, th) code')].filter(e => e.textContent.length <= 16 && lines(e) > 1))
   .map(e => e.textContent.trim());
 const tables = [...article.querySelectorAll('table')]
   .filter(t => t.getBoundingClientRect().width > t.parentElement.clientWidth + 1)
@@ -249,7 +251,8 @@ def test_page_fits_the_column_at_1280_px(browser, book_url, page):
     assert not layout["tables"], f"{page}: tables wider than the column: {layout['tables']}"
     assert not layout["markdown_tables"], f"{page}: Markdown table text printed in an output: " \
                                           f"{layout['markdown_tables']}"
-    assert not layout["broken_words"], f"{page}: table cells of one word broken over lines: {layout['broken_words']}"
+    assert not layout["broken_words"], f"{page}: one-word cells or short code broken over lines: " \
+                                       f"{layout['broken_words']}"
 
 
 def test_no_page_embeds_an_inert_widget(built_book):
