@@ -14,10 +14,12 @@ from ddtw_edu import ctc_config, ddtw
 from ddtw_edu.bruteforce import ddtw_bruteforce
 from ddtw_edu.configs import CTC_CONFIGS, ctc_weights, extended_labels, horizontal_weight, label_repeats
 from ddtw_edu.costs import nll_cost
+from ddtw_edu.data.batching import SequenceDataset
 from ddtw_edu.data.mtd import read_mtd_splits, write_mtd_split_file
 from ddtw_edu.data.targets import compute_targets
+from ddtw_edu.experiments import configs_changed
 from ddtw_edu.protocols import PROTOCOLS, get_protocol
-from ddtw_edu.training import Objective
+from ddtw_edu.training import TRAINING_CONFIGS, Objective, uses_blank
 
 LOG6 = np.log(6.0)
 
@@ -134,3 +136,36 @@ def test_objective_uses_the_protocol():
     assert losses["authors"] < losses["table1"]               # the cheaper (1, 1) into the blank between
     with pytest.raises(ValueError, match="protocol must be one of"):
         get_protocol("paper")
+
+
+def swd_like_batch(seed=0):
+    """Multi-label note targets with a repeated chord and a rest, and random probabilities X (B, N, 13)."""
+    # (start s, end s, MIDI pitch): chords C-E, D-F#, D-F# again, a rest from 2.0 to 2.5 s, then G-B
+    chords = [(0.0, 0.75, 60), (0.75, 1.25, 62), (1.25, 2.0, 62), (2.5, 3.0, 67)]
+    notes = np.array([(s, e, p + third) for s, e, p in chords for third in (0, 4)], dtype=float)
+    N = 12                                            # frames at 4 per second
+    items = [{"features": np.zeros((N, 1)), **compute_targets(notes, N, 4, 1, polyphonic=True)}]
+    dataset = SequenceDataset(items, float_dtype=torch.float64)
+    batch = dataset.collate([dataset[0]])
+    X = torch.sigmoid(torch.from_numpy(np.random.default_rng(seed).standard_normal((1, N, 13))))
+    return X, batch
+
+
+def test_configs_changed_on_swd_are_those_whose_loss_the_protocol_changes():
+    """Each SWD objective, computed under both protocols on a batch with a repeated chord and a rest."""
+    X, batch = swd_like_batch()
+    changed = configs_changed("swd", "authors")
+    for config in TRAINING_CONFIGS:
+        x = X if uses_blank(config) else X[..., 1:]
+        table1, authors = (Objective(config, True, protocol=p)(x, batch).item() for p in ("table1", "authors"))
+        assert np.isfinite(table1) and np.isfinite(authors)
+        assert (table1 != authors) == (config in changed), (config, table1, authors)
+    assert changed == ("CTC-C", "CTC-C-W")     # the repeated chord is one weak label: CTC-B is spared
+
+
+def test_configs_changed_on_mtd_are_all_under_the_authors_protocol_and_none_under_table1():
+    # the authors' split files lose a theme and their accuracy scores rests: no configuration is spared
+    assert configs_changed("mtd", "authors") == TRAINING_CONFIGS
+    assert configs_changed("mtd", "table1") == configs_changed("swd", "table1") == ()
+    with pytest.raises(ValueError, match="task must be one of"):
+        configs_changed("timit", "authors")
