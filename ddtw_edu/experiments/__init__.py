@@ -14,6 +14,6 @@ from .run import (default_device, describe_plan, load_examples, load_results, pl
                   published_results, run_experiment, run_plan)
 from .tasks import TASKS, Task, configs_changed, get_task
 
-__all__ = ["TASKS", "Task", "get_task", "configs_changed", "run_experiment", "plan_experiment", "describe_plan", "run_plan",
-           "load_results", "load_examples", "published_results", "published_beyond", "default_device", "predict",
-           "decode", "evaluate_mtd", "evaluate_swd"]
+__all__ = ["TASKS", "Task", "get_task", "configs_changed", "run_experiment", "plan_experiment", "describe_plan",
+           "run_plan", "load_results", "load_examples", "published_results", "published_beyond", "default_device",
+           "predict", "decode", "evaluate_mtd", "evaluate_swd"]
