@@ -435,3 +435,36 @@ def test_describe_published_names_an_older_generator(tmp_path, monkeypatch):
     assert f"version 1 of the generated data, before the recording conditions described above (version " \
            f"{GENERATOR_VERSION})" in describe_published("mtd")
     assert describe_published("swd") == "The package ships no published rerun."
+
+
+def _shipped(root, name, protocol, runs):
+    """A published folder of {config: runs}: result rows and one example of run 0 naming its folder."""
+    from ddtw_edu.experiments.run import _write_results
+    folder = root / name
+    (folder / "examples").mkdir(parents=True)
+    _write_results(folder, {"protocol": protocol}, [{"config": config, "run": run, "f_measure": 0.5}
+                                                    for config, n in runs.items() for run in range(n)])
+    for config in runs:
+        np.savez(folder / "examples" / f"{config}-run0.npz", name_0=np.array(name), X_0=np.zeros((2, 13)))
+
+
+def test_protocol_runs_borrow_the_unchanged_configurations_from_table1(tmp_path, monkeypatch):
+    from ddtw_edu.experiments import configs_changed, published_protocol_runs
+    from ddtw_edu.experiments import run as run_module
+    monkeypatch.setattr(run_module, "PUBLISHED", tmp_path)
+    _shipped(tmp_path, "swd-small", "table1", dict.fromkeys(TRAINING_CONFIGS, 3))
+    assert published_protocol_runs("swd", "authors") is None                # no authors rerun shipped yet
+    _shipped(tmp_path, "swd-small-authors", "authors", {"CTC-C": 2, "CTC-C-W": 2})
+    rows, examples = published_protocol_runs("swd", "authors")
+    assert sorted((row["config"], row["run"]) for row in rows) == sorted(
+        (config, run) for config in TRAINING_CONFIGS for run in range(2))   # as many runs as the rerun has
+    assert set(examples) == set(TRAINING_CONFIGS)
+    for config, items in examples.items():
+        expected = "swd-small-authors" if config in configs_changed("swd", "authors") else "swd-small"
+        assert items[0]["name"] == expected, config
+
+    # On MTD the authors' protocol changes every configuration: nothing is taken from Table I.
+    _shipped(tmp_path, "mtd-small", "table1", dict.fromkeys(TRAINING_CONFIGS, 3))
+    _shipped(tmp_path, "mtd-small-authors", "authors", {"CTC-B": 1, "strong": 1})
+    rows, examples = published_protocol_runs("mtd", "authors")
+    assert sorted(row["config"] for row in rows) == ["CTC-B", "strong"] == sorted(examples)

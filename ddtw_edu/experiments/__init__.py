@@ -11,9 +11,10 @@ widgets        an explorer of trained configurations' predictions (notebooks)
 """
 from .evaluate import decode, evaluate_mtd, evaluate_swd, predict
 from .run import (default_device, describe_plan, load_examples, load_results, plan_experiment, published_beyond,
-                  published_results, run_experiment, run_plan)
+                  published_protocol_runs, published_results, run0_examples, run_experiment, run_plan)
 from .tasks import TASKS, Task, configs_changed, get_task
 
 __all__ = ["TASKS", "Task", "get_task", "configs_changed", "run_experiment", "plan_experiment", "describe_plan",
-           "run_plan", "load_results", "load_examples", "published_results", "published_beyond", "default_device",
-           "predict", "decode", "evaluate_mtd", "evaluate_swd"]
+           "run_plan", "load_results", "load_examples", "run0_examples", "published_results",
+           "published_protocol_runs", "published_beyond", "default_device", "predict", "decode", "evaluate_mtd",
+           "evaluate_swd"]

@@ -53,7 +53,7 @@ from ..training import EXTENSION_CONFIGS, TRAINING_CONFIGS, Objective, check_tra
 from .data import load_splits, resolve_data, retrieval_database, training_items
 from .alignments import alignment_shape
 from .evaluate import evaluate_mtd, evaluate_swd
-from .tasks import get_task
+from .tasks import configs_changed, get_task
 
 PUBLISHED = Path(__file__).parent / "published"
 N_EXAMPLES = 3
@@ -128,6 +128,38 @@ def published_results(task, protocol="table1"):
     name = get_protocol(protocol).name
     folder = PUBLISHED / (f"{task}-small" if name == "table1" else f"{task}-small-{name}")
     return folder if (folder / "results.json").is_file() else None
+
+
+def run0_examples(folder, rows):
+    """The stored test examples of run 0 of every configuration in ``rows``: {config: :func:`load_examples`}."""
+    return {row["config"]: load_examples(Path(folder) / "examples" / f"{row['config']}-run0.npz")
+            for row in rows if row["run"] == 0}
+
+
+def published_protocol_runs(task, protocol):
+    """Rows and run-0 examples of the published rerun of ``task`` under ``protocol``, or None.
+
+    A protocol reruns only the configurations it changes (:func:`.tasks.configs_changed`); every other
+    one trains and is scored as under Table I with the same seeds, so its runs 0 to R - 1 are taken
+    from the Table I rerun, R being the protocol rerun's runs per configuration.
+
+    Book: chapters 7 and 8, "What reproduces, and what does not".
+
+    Returns
+    -------
+    (list of dict, dict) or None
+        The rows (as :func:`load_results`) and {config: examples of run 0}; None while the package
+        lacks the rerun under ``protocol`` or the Table I rerun.
+    """
+    folder, table1 = published_results(task, protocol), published_results(task)
+    if folder is None or table1 is None:
+        return None
+    rows = load_results(folder)[1]
+    examples = run0_examples(folder, rows)
+    runs = max(row["run"] for row in rows) + 1
+    rerun = {row["config"] for row in rows} | set(configs_changed(task, protocol))
+    stand_ins = [row for row in load_results(table1)[1] if row["config"] not in rerun and row["run"] < runs]
+    return rows + stand_ins, {**examples, **run0_examples(table1, stand_ins)}
 
 
 BEYOND_MEASUREMENTS = {"onsets": None, "softmin-gamma0.1": ("softmin", 0.1), "softmin-gamma1": ("softmin", 1.0),
@@ -858,5 +890,5 @@ def describe_plan(plan):
 
 __all__ = ["run_experiment", "plan_experiment", "run_plan", "ExperimentPlan", "merge_results", "reevaluate_results",
            "describe_plan", "estimate_seconds", "check_data_folder", "data_label", "generated_data_label",
-           "generator_version", "load_results", "load_examples", "published_results", "published_beyond",
-           "BEYOND_MEASUREMENTS", "default_device", "N_EXAMPLES"]
+           "generator_version", "load_results", "load_examples", "run0_examples", "published_results",
+           "published_protocol_runs", "published_beyond", "BEYOND_MEASUREMENTS", "default_device", "N_EXAMPLES"]
