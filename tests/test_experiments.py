@@ -345,6 +345,10 @@ def test_absolute_levels_name_the_rests_as_one_reason_they_differ():
     levels = findings["the absolute levels"]
     assert not levels.holds and "for 12 of 12 configurations" in levels.text
     assert "scores the rest frames (as pitch class C" in levels.text and "only orderings" in levels.text
+    assert "ours only the sounding ones" in levels.text
+    # a rerun under the authors' protocol scores rests as the paper does: that reason does not apply
+    authors = {f.name: f for f in mtd_findings(_mtd_table(**higher), protocol="authors")}["the absolute levels"]
+    assert not authors.holds and "only orderings" in authors.text and "sounding ones" not in authors.text
 
 
 def test_findings_skip_what_a_partial_rerun_lacks():
