@@ -20,7 +20,9 @@ goes to a CSV and a markdown file named after the card.
 
 ``--strip-widths 64,128,256,512`` also times both losses with each strip
 width (columns per block, ``cuda_gpu.STRIP_WIDTH``) into a second table, to
-choose the default for a card.
+choose the default for a card; a width whose block the kernels' register use
+does not allow on the card is refused by the backend and written as nan, with
+the reason in the table's header.
 
 Never set NUMBA_ENABLE_CUDASIM here: the simulator would time Python threads.
 
@@ -99,7 +101,7 @@ def main():
     sizes, repeats, warmup = (SIZES[:2], 3, 2) if args.quick else (SIZES, args.repeats, args.warmup)
     card = torch.cuda.get_device_name()
     device = torch.device("cuda")
-    rows, strip_rows = [], []
+    rows, strip_rows, refusals = [], [], set()
     for N, M in sizes:
         gen = torch.Generator(device=device).manual_seed(0)
         logits = torch.randn(N, B, K, generator=gen, device=device)
@@ -137,7 +139,8 @@ def main():
         default_width = cuda_gpu.STRIP_WIDTH
         for width in widths:
             cuda_gpu.STRIP_WIDTH = width
-            strip_rows.append([N, M, width] + [median_ms(torch, f, repeats, warmup) for f in (ours_ctc, ours_sdtw)])
+            strip_rows.append([N, M, width] + [median_ms_or_refusal(torch, f, repeats, warmup, refusals)
+                                               for f in (ours_ctc, ours_sdtw)])
             print(" | ".join(_format(x) for x in strip_rows[-1]), flush=True)
         cuda_gpu.STRIP_WIDTH = default_width
 
@@ -147,7 +150,17 @@ def main():
     write_table(stem, COLUMNS, rows, f"{timing}, peak torch.cuda memory above the inputs (MB); strip width "
                 f"{cuda_gpu.STRIP_WIDTH}. Paper columns: RTX A5500 (Table VI).")
     if strip_rows:
-        write_table(stem + "_strips", STRIP_COLUMNS, strip_rows, f"{timing}, by strip width.")
+        refused = "".join(f" nan: {reason}." for reason in sorted(refusals))
+        write_table(stem + "_strips", STRIP_COLUMNS, strip_rows, f"{timing}, by strip width.{refused}")
+
+
+def median_ms_or_refusal(torch, fn, repeats, warmup, refusals):
+    """:func:`median_ms`, or nan where the backend refuses the strip width (its reason is added to ``refusals``)."""
+    try:
+        return median_ms(torch, fn, repeats, warmup)
+    except ValueError as error:
+        refusals.add(str(error).split("; set ")[0].removeprefix("STRIP_WIDTH: "))
+        return float("nan")
 
 
 def _format(x):

@@ -6,8 +6,8 @@
 #      (strips racing each other, float32 CTC against torch, long sequences);
 #   2. benchmarks/gpu.py on the Table VI sizes and (4096, 1024), with a sweep over strip widths;
 #   3. one short training run on the GPU (MTD, tiny generated data, CTC-A and SDTW-E, 2 epochs);
-#   4. chapters 04-08 under nbval in smoke mode, as an instructor runs them (skipped where nbval,
-#      librosa or music21 are missing).
+#   4. chapters 04-09 under nbval in smoke mode, as an instructor runs them (skipped where nbval,
+#      librosa, music21 or libfmp, which the chapters compare against, are missing).
 # Each step has its own time limit, so that one hang cannot eat the others' time. Tables and the
 # log go to $OUT (default benchmarks/results). Takes about five minutes.
 # Usage: bash benchmarks/gpu_check.sh
@@ -44,7 +44,7 @@ step "training on the GPU" 150 "$PYTHON" -m ddtw_edu.experiments mtd --data-size
     --epochs 2 --device cuda --quiet --out "$SCRATCH/mtd"
 training=$?
 notebooks=skipped
-if "$PYTHON" -c "import nbval, librosa, music21" 2>/dev/null; then
+if "$PYTHON" -c "import nbval, librosa, music21, libfmp" 2>/dev/null; then
     notebooks=0
     for nb in notebooks/0[4-9]_*.ipynb; do
         DDTW_EDU_SMOKE=1 step "nbval $nb (smoke mode)" 200 "$PYTHON" -m pytest -q -p no:cacheprovider \

@@ -11,6 +11,7 @@ skip otherwise; they check the waiting under the GPU's memory ordering too.
 import sys
 import threading
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -322,6 +323,53 @@ def test_narrow_strips_wait_for_each_other_on_the_gpu(steps, monkeypatch):
         H = cuda_gpu.backward(state, torch.ones(B, device="cuda", dtype=torch.float64))
         np.testing.assert_allclose(values.cpu().numpy(), values_cpu, rtol=1e-10)
         np.testing.assert_allclose(H.cpu().numpy(), H_cpu, rtol=0, atol=1e-10)
+
+
+@real_gpu
+def test_strips_wider_than_the_kernels_allow_raise_a_clear_error_or_run_correctly(monkeypatch):
+    """1024 threads per block launch only with at most 64 registers per thread: no CUDA launch error either way."""
+    monkeypatch.setattr(cuda_gpu, "STRIP_WIDTH", 1024)
+    T, B, K, S = 1200, 2, 12, 600                         # Y^e of 1201 columns: strips of 1024
+    log_probs = torch.randn(T, B, K, device="cuda", dtype=torch.float64).log_softmax(-1).requires_grad_(True)
+    targets = torch.randint(1, K, (B, S), device="cuda")
+    lengths = (torch.full((B,), T), torch.full((B,), S))
+    try:
+        ctc_loss(log_probs, targets, *lengths, backend="cuda", reduction="sum").backward()
+    except ValueError as error:
+        assert "STRIP_WIDTH" in str(error) and "at most" in str(error)
+        return
+    reference = log_probs.detach().clone().requires_grad_(True)
+    torch.nn.functional.ctc_loss(reference, targets, *lengths, reduction="sum").backward()
+    torch.testing.assert_close(log_probs.grad, reference.grad, rtol=1e-9, atol=1e-9)
+
+
+def test_a_strip_wider_than_the_compiled_kernel_allows_is_refused_before_launch(monkeypatch):
+    """The check of _Layout.launch, with a stand-in for a kernel whose register use allows 384 threads."""
+    launched = []
+
+    class Kernel:
+        py_func = SimpleNamespace(__name__="backward_kernel")
+
+        def specialize(self, *args):
+            return self
+
+        def get_max_threads_per_block(self):
+            return 384
+
+        def __getitem__(self, launch_configuration):
+            launched.append(launch_configuration)
+            return lambda *args: None
+
+    monkeypatch.setattr(cuda_gpu, "SIMULATED", False)
+    layout = object.__new__(cuda_gpu._Layout)
+    layout.width, layout.strips, layout.shared_bytes = 512, 3, 0
+    with pytest.raises(ValueError, match=r"STRIP_WIDTH: .*512 threads.*backward kernel launches with at most 384.*"
+                                         r"STRIP_WIDTH to at most 384"):
+        layout.launch(Kernel(), 2, cuda_gpu._Device(np.zeros(1)))
+    assert launched == []
+    layout.width = 384
+    layout.launch(Kernel(), 2, cuda_gpu._Device(np.zeros(1)))
+    assert launched == [(6, 384, 0, 0)]
 
 
 @real_gpu

@@ -74,6 +74,7 @@ from .kernel_codes import DIAGONALS, HARDMIN, MINIMUM_CODES, ROWS, SOFTMIN, SPAR
 MAX_CANDIDATES = 16                      # S + 1 candidates per cell (Eq. 13-14)
 SIMULATED = bool(config.ENABLE_CUDASIM)
 STRIP_WIDTH = 4 if SIMULATED else 256    # the simulator runs one Python thread per CUDA thread
+ALWAYS_LAUNCHES = 256                    # threads per block: at most 255 registers a thread, 64 K a block
 PUBLISH_EVERY = 8                        # local wavefronts between two progress reports of a strip
 SPIN_LIMIT = 1 if SIMULATED else 0       # reads of a neighbour's progress before a wait gives up (0: never)
 SHARED_BYTES = 48 * 1024                 # dynamic shared memory available without opting in
@@ -529,8 +530,22 @@ class _Layout:
                              f"memory per block for the cuda backend, more than {SHARED_BYTES}")
         self.spin_limit = SPIN_LIMIT
 
-    def launch(self, kernel, Bn, device):
-        return kernel[Bn * self.strips, self.width, device.stream, self.shared_bytes]
+    def launch(self, kernel, Bn, device, *args):
+        """Run ``kernel`` on every (item, strip), one thread per column of a strip.
+
+        Up to ``ALWAYS_LAUNCHES`` threads every kernel launches. Beyond, the
+        compiled kernel's register use caps its threads per block on this GPU,
+        and a wider strip is refused here instead of failing to launch.
+        """
+        if not SIMULATED and self.width > ALWAYS_LAUNCHES:
+            kernel = kernel.specialize(*args)       # compiled for these argument types, cached by numba
+            limit = kernel.get_max_threads_per_block()
+            if self.width > limit:
+                name = kernel.py_func.__name__.replace("_", " ")
+                raise ValueError(f"STRIP_WIDTH: a strip of {self.width} columns needs {self.width} threads per "
+                                 f"block, but the {name} launches with at most {limit} on this GPU (its register "
+                                 f"use); set ddtw_edu.backends.cuda_gpu.STRIP_WIDTH to at most {32 * (limit // 32)}")
+        kernel[Bn * self.strips, self.width, device.stream, self.shared_bytes](*args)
 
 
 class DeviceState:
@@ -587,8 +602,8 @@ def forward(C, problem):
     _, end_grad = device.empty((Bn, KE), dtype)
     tickets, progress, errors = _counters(device, Bn, layout)
     forward_kernel = _kernels(dtype)[0]
-    layout.launch(forward_kernel, Bn, device)(*args, tickets, progress, layout.spin_limit, D, F_end, values,
-                                              end_grad, errors)
+    layout.launch(forward_kernel, Bn, device, *args, tickets, progress, layout.spin_limit, D, F_end, values,
+                  end_grad, errors)
     if layout.spin_limit:
         _check_errors(errors, device)
     state = DeviceState(args=args, D=D, end_grad=end_grad, device=device, shape=(Bn, N, M), dtype=dtype,
@@ -618,8 +633,8 @@ def backward(state, grad_values, return_E=False):
     E_out, E_full = device.empty((Bn, N, M) if return_E else (1, 1, 1), dtype, zero=True)
     tickets, progress, errors = _counters(device, Bn, layout)
     backward_kernel = _kernels(dtype)[1]
-    layout.launch(backward_kernel, Bn, device)(*state.args, tickets, progress, layout.spin_limit, state.D,
-                                               state.end_grad, scale, E_halo, H, E_full, return_E, errors)
+    layout.launch(backward_kernel, Bn, device, *state.args, tickets, progress, layout.spin_limit, state.D,
+                  state.end_grad, scale, E_halo, H, E_full, return_E, errors)
     if layout.spin_limit:
         _check_errors(errors, device)
     H = device.result(H_out, H)
