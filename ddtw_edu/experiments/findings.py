@@ -559,7 +559,8 @@ def findings_table(findings_by_protocol):
         {protocol: list of Finding} (:func:`mtd_findings` or :func:`swd_findings`
         of the rerun under that protocol, :mod:`ddtw_edu.protocols`). A finding
         that a protocol's rerun cannot check (its configurations were not
-        rerun) reads "not rerun".
+        rerun, or it compares the spread of runs and there is one) reads
+        "not checked".
 
     Returns
     -------
@@ -571,7 +572,7 @@ def findings_table(findings_by_protocol):
                for protocol, findings in findings_by_protocol.items()}
     names = list(dict.fromkeys(finding.name for findings in findings_by_protocol.values() for finding in findings))
     rows = [[name] + [("reproduces" if by_name[p][name].holds else "does not") if name in by_name[p]
-                      else "not rerun" for p in protocols] for name in names]
+                      else "not checked" for p in protocols] for name in names]
     return markdown_table(["finding of the paper"] + [PROTOCOL_TITLES.get(p, p) for p in protocols], rows)
 
 
