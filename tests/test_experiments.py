@@ -1,5 +1,6 @@
 """The experiment runner, its evaluation and report (ddtw_edu.experiments), on the generated tiny data."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ from ddtw_edu.experiments import decode, load_examples, load_results, published_
 from ddtw_edu.experiments.__main__ import main
 from ddtw_edu.experiments.paper_results import TABLE_III
 from ddtw_edu.experiments.report import format_table, summarize_mtd, summarize_swd, write_report
-from ddtw_edu.experiments.run import N_EXAMPLES
+from ddtw_edu.experiments.run import N_EXAMPLES, PUBLISHED, merge_results
 from ddtw_edu.models import build_model, count_parameters
 from ddtw_edu.training import TRAINING_CONFIGS, uses_blank
 
@@ -209,6 +210,38 @@ def test_the_published_reruns_are_complete_and_consistent(task, tmp_path):
         assert row["loss_share"] < 0.5                          # the network, not the loss, dominates an epoch
     # the shipped tables are what the report command makes of the shipped rows
     assert (folder / "tables.md").read_text().strip() == write_report(folder, tmp_path).strip()
+
+
+RERUNS = Path(__file__).resolve().parents[1] / "reruns"
+
+
+@pytest.mark.parametrize("task, protocol", [("mtd", "table1"), ("swd", "table1"), ("mtd", "authors"),
+                                            ("swd", "authors")])
+def test_a_published_rerun_is_the_merge_of_its_committed_worker_folders(task, protocol, tmp_path):
+    """rerun.sh's workers write into reruns/; the book shows their merge over equal run counts."""
+    folder = published_results(task, protocol)
+    settings, rows = load_results(folder)
+    workers = sorted(RERUNS.glob(f"{task}-{protocol}-w*"))
+    assert [worker.name for worker in workers] == settings["merged_from"]
+    runs = max(row["run"] for row in rows) + 1
+    merged = merge_results(tmp_path / "merged", workers, runs=runs)
+    assert merged == rows
+    assert load_results(tmp_path / "merged")[0] == settings
+    shipped = sorted(path.name for path in (folder / "examples").iterdir())
+    assert shipped == sorted(path.name for path in (tmp_path / "merged" / "examples").iterdir())
+    assert all((folder / "examples" / name).read_bytes() == (tmp_path / "merged" / "examples" / name).read_bytes()
+               for name in shipped)
+
+
+def test_chapter_9s_references_are_runs_of_the_table1_workers(tmp_path):
+    rows = load_results(PUBLISHED / "mtd-softmin-gamma1")[1]
+    workers = sorted(RERUNS.glob("mtd-table1-w*"))
+    merged = merge_results(tmp_path / "merged", workers, configs=["CTC-A", "SDTW-E"])
+    assert [(row["config"], row["run"]) for row in merged] == [(row["config"], row["run"]) for row in rows]
+    for ours, shipped in zip(merged, rows):
+        assert ours.keys() == shipped.keys()
+        for key, value in ours.items():   # a later rescoring of these runs moved some scores by 1e-10
+            assert value == pytest.approx(shipped[key], rel=1e-8) if isinstance(value, float) else value == shipped[key]
 
 
 # --- the narrow tables and the computed sentences of chapters 7 and 8 ---

@@ -7,15 +7,20 @@
 # shows exists early and has a mean and a spread over runs before any of them gets five.
 # rerun_beyond.sh, given the same OUT, trains CTC-A and SDTW-E ahead in these folders (chapter 9's
 # references); this script then finds their runs done.
-# Score the runs made by an older version with the current metrics (in a worker's folder once the worker
-# has moved on to the next task, so that every later merge keeps the scores), merge the workers' folders
-# (at any time: the merge is rewritten as the workers go on; --runs N keeps runs 0 to N-1, so that the
-# tables compare the configurations over equal counts), and copy the results (not the networks) here:
-#   python -m ddtw_edu.experiments evaluate OUT/mtd-table1-w0      (and OUT/mtd-table1-w1)
-#   python -m ddtw_edu.experiments merge OUT/mtd-table1 OUT/mtd-table1-w0 OUT/mtd-table1-w1 --runs 3
-#   cp -r OUT/mtd-table1/{results.json,results.csv,tables.md,table_mtd.csv,examples} ddtw_edu/experiments/published/mtd-small/
+# OUT is the repository's `reruns` folder: the workers' folders there (the rows and examples of every
+# finished run; not the checkpoints of a run under way, nor the networks) are committed as runs finish,
+# so that a rerun longer than one machine's life resumes on the next from the last commit.
+# Score the runs made by an older version with the current metrics (in a worker's folder, on the machine
+# that holds its networks, once the worker has moved on to the next task, so that every later merge keeps
+# the scores), merge the workers' folders into a scratch folder (at any time: --runs N keeps runs 0 to
+# N-1, so that the tables compare the configurations over equal counts), and copy the results here:
+#   python -m ddtw_edu.experiments evaluate reruns/mtd-table1-w0      (and reruns/mtd-table1-w1)
+#   python -m ddtw_edu.experiments merge _build/merged/mtd-table1 reruns/mtd-table1-w[01] --runs 3
+#   cp -r _build/merged/mtd-table1/{results.json,results.csv,tables.md,table_mtd.csv,examples} \
+#       ddtw_edu/experiments/published/mtd-small/
+# (tests/test_experiments.py checks that every published folder is that merge of the committed folders.)
 #
-# usage: bash ddtw_edu/experiments/published/rerun.sh WORKER OUT   (WORKER 0 or 1, started once each)
+# usage: bash ddtw_edu/experiments/published/rerun.sh WORKER reruns   (WORKER 0 or 1, started once each)
 set -euo pipefail
 worker=$1
 out=$2
