@@ -467,6 +467,11 @@ def test_describe_published_names_an_older_generator(tmp_path, monkeypatch):
     current = describe_published("mtd")
     assert f"{len({r['config'] for r in saved['rows']})} configurations" in current
     assert "version" not in current
+    runs = min(sum(row["config"] == config for row in saved["rows"]) for config in TRAINING_CONFIGS)
+    assert ("the place for five runs with the paper's network" in current) == (runs < 5)
+    saved["rows"] = [dict(row, run=row["run"] + k * runs) for row in saved["rows"] for k in range(5)]
+    (tmp_path / "mtd-small" / "results.json").write_text(json.dumps(saved))
+    assert "the place for the paper's network" in describe_published("mtd")           # five runs or more
     del saved["settings"]["generator"]                                  # made before the version was recorded
     (tmp_path / "mtd-small" / "results.json").write_text(json.dumps(saved))
     assert f"version 1 of the generated data, before the recording conditions described above (version " \

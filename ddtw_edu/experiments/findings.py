@@ -10,7 +10,7 @@ decimals, as the tables show them.
 Book: chapter 7, "What reproduces, and what does not"; chapter 8, "What reproduces,
 and what does not".
 """
-from collections import namedtuple
+from collections import Counter, namedtuple
 
 import numpy as np
 
@@ -176,12 +176,14 @@ def describe_published(task):
     minutes = sum(training_seconds(row) for row in rows) / 60
     workers = len(settings.get("merged_from", [])) or 1
     version = generator_version(settings)
+    five_runs = min(Counter(row["config"] for row in rows).values()) >= 5
     text = (f"{len(table)} configurations, {runs_phrase(table)} each, the {settings['model_size']} network and "
             f"the `{settings['data_size']}` data, trained on the {settings['device'].upper()} with "
             f"`python -m ddtw_edu.experiments {task} --epochs {settings['epochs']} --out <folder>`. Training took "
             f"{minutes:.0f} core-minutes ({settings['machine']})"
             + (f", shared by {workers} workers, one per core" if workers > 1 else "")
-            + "; a GPU or a Colab session is the place for five runs with the paper's network.")
+            + f"; a GPU or a Colab session is the place for {'' if five_runs else 'five runs with '}"
+              "the paper's network.")
     if version is not None and version < GENERATOR_VERSION:
         text += (f" These results were made on version {version} of the generated data, before the recording "
                  f"conditions described above (version {GENERATOR_VERSION}); the same command reruns them on "
