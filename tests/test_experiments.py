@@ -207,9 +207,9 @@ def test_the_published_reruns_are_complete_and_consistent(task, tmp_path):
         assert row["loss_share"] < 0.5                          # the network, not the loss, dominates an epoch
         path = folder / "examples" / f"{row['config']}-run{row['run']}.npz"
         if not path.is_file():
-            # the book reads run 0's examples; MTD runs 3-4 of chapter 9's references were trained ahead
-            # by rerun_beyond.sh, and their examples were not kept
-            assert (task, row["config"], row["run"] > 2) in {("mtd", "CTC-A", True), ("mtd", "SDTW-E", True)}, path
+            # the book reads run 0's examples only; those of MTD runs 3-4 of chapter 9's references
+            # (trained ahead by rerun_beyond.sh) were lost with the machine that trained them
+            assert task == "mtd" and row["config"] in ("CTC-A", "SDTW-E") and row["run"] >= 3, path
             continue
         examples = load_examples(path)
         assert len(examples) == min(N_EXAMPLES, settings["items"]["test"])
