@@ -7,8 +7,9 @@ leaves the machine: the book serves MathJax and the widget manager itself (``mak
 page that still reaches for a CDN fails here.
 
 Every page must log no error in the browser console, keep its code, outputs and display equations
-within the text column (nothing scrolls sideways), and render tables as tables, never as Markdown
-text inside an output. A full-page screenshot of every page is kept as a test artifact in
+within the text column (nothing scrolls sideways, with the window's classic scrollbar shown as on
+Windows and most Linux desktops, and with hidden inputs opened), and render tables as tables, never
+as Markdown text inside an output. A full-page screenshot of every page is kept as a test artifact in
 ``$DDTW_EDU_ARTIFACTS``, else ``tests/artifacts/``: look at them.
 
 The module skips where chromium, chromedriver or selenium is missing (``make test`` and ``.ci/run``
@@ -83,6 +84,7 @@ RAW_TEX = re.compile(r"\$\$|\\[()\[\]]|\\begin\{|\$[^$\s]([^$]*[^$\s])?\$|\\[A-Z
 # lower and higher, aside).
 LAYOUT_JS = r"""
 const article = document.querySelector('article.bd-article');
+article.querySelectorAll('details').forEach(e => { e.open = true; });   // hidden inputs, opened as a reader would
 const longest = e => e.textContent.split('\n').reduce((a, b) => (a.length >= b.length ? a : b), '');
 const wide = sel => [...article.querySelectorAll(sel)]
   .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => longest(e).slice(0, 100));
@@ -108,7 +110,7 @@ const broken = [...article.querySelectorAll('td, th')]
 const tables = [...article.querySelectorAll('table')]
   .filter(t => t.getBoundingClientRect().width > t.parentElement.clientWidth + 1)
   .map(t => t.rows[0].textContent.replace(/\s+/g, ' ').trim().slice(0, 100));
-return {code: wide('div.cell_input pre'), outputs: wide('div.cell_output pre'), equations: equations,
+return {code: wide('pre:not(div.cell_output pre)'), outputs: wide('div.cell_output pre'), equations: equations,
         tables: tables, markdown_tables: markdown, broken_words: broken};
 """
 
@@ -143,7 +145,7 @@ def browser(tmp_path_factory):
     options.binary_location = str(CHROMIUM)
     for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                  "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-proxy-server", "--window-size=1280,1024", "--hide-scrollbars",
+                 "--disable-sync", "--no-proxy-server", "--window-size=1280,1024",
                  f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
